@@ -1,0 +1,5 @@
+/** Every command strata has. Each file under cli/ exports its commands; this is the one list. */
+import type { Command } from "./command.js"
+import { repoCommands } from "./repo/index.js"
+
+export const commands: ReadonlyArray<Command> = [...repoCommands]

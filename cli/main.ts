@@ -1,0 +1,94 @@
+/**
+ * The `strata` entry point: finds the command by its words, parses its flags with node's
+ * parseArgs, runs it, renders its output, and maps a failure to one line and an exit code.
+ */
+import { parseArgs } from "node:util"
+import { readFileSync } from "node:fs"
+import { commands } from "./commands.js"
+import type { Command } from "./command.js"
+import { exitCodeFor, type Reason } from "../src/lib/error.js"
+
+const version = (): string => {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+  return pkg.version
+}
+
+const helpText = (prefix: ReadonlyArray<string>): string => {
+  const matching = commands.filter((c) => prefix.every((w, i) => c.path[i] === w))
+  const lines = [`Usage: strata ${prefix.length ? prefix.join(" ") + " " : ""}COMMAND [OPTIONS]`, "", "Commands:"]
+  const width = Math.max(...matching.map((c) => c.path.join(" ").length)) + 2
+  for (const c of matching) lines.push(`  ${c.path.join(" ").padEnd(width)}${c.summary}`)
+  if (prefix.length === 0) lines.push("", "Options:", "  -h, --help     show help", "  --version      print the version")
+  return lines.join("\n")
+}
+
+const commandHelp = (c: Command): string => {
+  const lines = [`Usage: strata ${c.path.join(" ")} ${c.usage}`, "", c.summary, "", "Options:"]
+  for (const [name, o] of Object.entries(c.options)) {
+    const short = o.short ? `-${o.short}, ` : "    "
+    lines.push(`  ${short}--${name}${o.type === "string" ? "=VALUE" : ""}`)
+  }
+  return lines.join("\n")
+}
+
+/** Finds the longest command path that prefixes argv. */
+const find = (argv: ReadonlyArray<string>): [Command | undefined, number] => {
+  let best: Command | undefined
+  for (const c of commands) {
+    if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c
+  }
+  return [best, best?.path.length ?? 0]
+}
+
+export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  if (argv[0] === "--version") {
+    process.stdout.write(`strata ${version()}\n`)
+    return 0
+  }
+  const [cmd, used] = find(argv)
+  const rest = argv.slice(used)
+  if (!cmd) {
+    const words = argv.filter((a) => !a.startsWith("-"))
+    const prefix = words.slice(0, commands.some((c) => c.path[0] === words[0]) ? 1 : 0)
+    const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h")
+    process[wantsHelp ? "stdout" : "stderr"].write(helpText(prefix) + "\n")
+    if (!wantsHelp && words.length > prefix.length) process.stderr.write(`strata: unknown command "${words.slice(0, prefix.length + 1).join(" ")}"\n`)
+    return wantsHelp ? 0 : 2
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(commandHelp(cmd) + "\n")
+    return 0
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...rest], options: cmd.options, allowPositionals: true, strict: true })
+  } catch (e) {
+    process.stderr.write(`strata ${cmd.path.join(" ")}: ${(e as Error).message}\n`)
+    return 2
+  }
+  try {
+    const out = await cmd.run(parsed as never)
+    if (typeof out === "string") process.stdout.write(out.endsWith("\n") || out === "" ? out : out + "\n")
+    else if (out && "json" in out) process.stdout.write(JSON.stringify(out.json, jsonReplacer, 2) + "\n")
+    return 0
+  } catch (e) {
+    return report(e)
+  }
+}
+
+const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === "bigint" ? Number(v) : v)
+
+/** One clear line on stderr; a stack only for programmer errors or with STRATA_DEBUG. */
+export const report = (e: unknown): number => {
+  const err = e as { _tag?: string; reason?: Reason; message?: string; stack?: string }
+  if (err && typeof err._tag === "string") {
+    process.stderr.write(`strata: ${err.message}\n`)
+    if (process.env.STRATA_DEBUG) process.stderr.write(`${err.stack}\n`)
+    return err.reason ? exitCodeFor[err.reason] : 1
+  }
+  process.stderr.write(`strata: internal error: ${err?.message ?? String(e)}\n`)
+  if (process.env.STRATA_DEBUG) process.stderr.write(`${err?.stack}\n`)
+  return 70
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// `npm test`: make sure the reference tools the tests use are installed (installing them when
+// root with apt-get, else stopping with the exact command), build, run tap on the compiled tests,
+// and print a plain `N passed, N failed` line counted from tap's saved results.
+import { spawnSync, execFileSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { Parser } from "tap-parser"
+
+// tool on PATH → Debian package
+const tools = {
+  ostree: "ostree", rpm: "rpm", rpmbuild: "rpm", createrepo_c: "createrepo-c", testsolv: "libsolv-tools",
+  bwrap: "bubblewrap", setfattr: "attr", getfattr: "attr",
+}
+const have = (t) => spawnSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" }).status === 0
+const missing = [...new Set(Object.entries(tools).filter(([t]) => !have(t)).map(([, p]) => p))]
+if (missing.length) {
+  const cmd = `apt-get update && apt-get install -y ${missing.join(" ")}`
+  if (process.getuid?.() === 0 && have("apt-get")) {
+    console.error(`test: installing ${missing.join(" ")}`)
+    const r = spawnSync("sh", ["-c", `DEBIAN_FRONTEND=noninteractive ${cmd.replace("install -y", "install -y -q")}`], { stdio: "inherit" })
+    if (r.status !== 0) { console.error(`test: install failed; run: ${cmd}`); process.exit(1) }
+  } else {
+    console.error(`test: the tests need OS tools that are missing. Run as root:\n  ${cmd}`)
+    process.exit(1)
+  }
+}
+
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit" }).status ?? 1
+if (run("npx", ["tsc", "-p", "."]) !== 0) { console.log("0 passed, 1 failed"); process.exit(1) }
+
+const files = (process.argv.slice(2).length ? process.argv.slice(2) : walk("dist/test").filter((f) => f.endsWith(".test.js")))
+rmSync(".tap/test-results", { recursive: true, force: true })
+const status = run("npx", ["tap", ...files])
+
+let pass = 0, fail = 0, skip = 0
+for (const f of walk(".tap/test-results").filter((f) => f.endsWith(".tap"))) {
+  const counts = await count(readFileSync(f, "utf8"))
+  pass += counts.pass; fail += counts.fail; skip += counts.skip
+}
+if (status !== 0 && fail === 0) fail = 1 // a crashed file with no assertion results still fails the run
+const line = `${pass} passed, ${fail} failed${skip ? `, ${skip} skipped` : ""}`
+writeFileSync(".test-summary", line + "\n")
+console.log(line)
+process.exit(status === 0 && fail === 0 ? 0 : 1)
+
+function walk(dir) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n)
+    return statSync(p).isDirectory() ? walk(p) : [p]
+  })
+}
+
+/** Counts leaf assertions: a test point that closes a subtest counts through its children. */
+function count(text) {
+  return new Promise((resolve) => {
+    const totals = { pass: 0, fail: 0, skip: 0 }
+    const attach = (parser) => {
+      let closesChild = false
+      parser.on("child", (child) => { attach(child); closesChild = true })
+      parser.on("assert", (res) => {
+        if (closesChild || res.buffered) { closesChild = false; return }
+        if (res.skip || res.todo) totals.skip++
+        else if (res.ok) totals.pass++
+        else totals.fail++
+      })
+    }
+    const p = new Parser({ bail: false })
+    attach(p)
+    p.on("complete", () => resolve(totals))
+    p.end(text)
+  })
+}

@@ -1,0 +1,8 @@
+import { Data } from "effect"
+
+/** A malformed type string, a value that does not fit its type, or bytes that are not a valid serialisation. */
+export class GVariantError extends Data.TaggedError("GVariantError")<{ readonly reason: string }> {
+  override get message(): string {
+    return `gvariant: ${this.reason}`
+  }
+}
