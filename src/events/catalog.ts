@@ -1,0 +1,13 @@
+/**
+ * Every event type strata writes. A concept file under types/ declares its events and exports
+ * them as a list; add that list here (one line). Reading a log with a type missing from this
+ * registry fails with UnknownEventType, so every module's events must be listed.
+ */
+import { makeRegistry } from "./registry.js"
+import { systemEvents } from "./types/system.js"
+import { transactionEvents } from "./types/transaction.js"
+
+export const catalog = makeRegistry([
+  ...systemEvents,
+  ...transactionEvents,
+])
