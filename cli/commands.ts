@@ -1,5 +1,6 @@
 /** Every command strata has. Each file under cli/ exports its commands; this is the one list. */
 import type { Command } from "./command.js"
 import { repoCommands } from "./repo/index.js"
+import { logCommands } from "./log.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands]
