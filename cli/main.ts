@@ -31,13 +31,25 @@ const commandHelp = (c: Command): string => {
   return lines.join("\n")
 }
 
-/** Finds the longest command path that prefixes argv. */
-const find = (argv: ReadonlyArray<string>): [Command | undefined, number] => {
-  let best: Command | undefined
+/**
+ * Finds the longest command whose words appear in order among argv's non-option tokens, so
+ * `strata repo --repo=R commit …` works like `ostree --repo=R commit …`. Returns the command and
+ * argv without the command's words.
+ */
+const find = (argv: ReadonlyArray<string>): [Command | undefined, string[]] => {
+  let best: [Command, Set<number>] | undefined
   for (const c of commands) {
-    if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c
+    const used = new Set<number>()
+    let i = 0
+    for (const w of c.path) {
+      while (i < argv.length && argv[i]!.startsWith("-") && argv[i]!.includes("=")) i++
+      if (argv[i] !== w) break
+      used.add(i++)
+    }
+    if (used.size === c.path.length && (!best || c.path.length > best[0].path.length)) best = [c, used]
   }
-  return [best, best?.path.length ?? 0]
+  if (!best) return [undefined, [...argv]]
+  return [best[0], argv.filter((_, i) => !best![1].has(i))]
 }
 
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
@@ -45,8 +57,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stdout.write(`strata ${version()}\n`)
     return 0
   }
-  const [cmd, used] = find(argv)
-  const rest = argv.slice(used)
+  const [cmd, rest] = find(argv)
   if (!cmd) {
     const words = argv.filter((a) => !a.startsWith("-"))
     const prefix = words.slice(0, commands.some((c) => c.path[0] === words[0]) ? 1 : 0)

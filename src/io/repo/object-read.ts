@@ -1,0 +1,156 @@
+/**
+ * Reading objects back, in every mode, with verification: a metadata object must hash to its
+ * name, a content object's header + payload must hash to its name. A flipped byte is a Corrupt
+ * error naming the object, never a silently different file.
+ */
+import { readFile, lstat, readlink } from "node:fs/promises"
+import { createHash } from "node:crypto"
+import { inflateRaw } from "node:zlib"
+import { promisify } from "node:util"
+
+import { getAttributeSync, listAttributesSync } from "@napi-rs/xattr"
+import {
+  loosePath, parseCommit, parseDirmeta, parseDirtree, parseFilezHeader, parseBareUserMeta, fileHeaderBytes,
+  isChecksum, xattr, canonicalXattrs, S_IFLNK, S_IFMT, S_IFREG,
+  type Checksum, type Commit, type Dirmeta, type Dirtree, type FileMeta, type ObjectType, type Xattrs,
+} from "../../formats/ostree/index.js"
+import { RepoError, fsError } from "./error.js"
+import { isArchive, type Repo } from "./repo.js"
+
+const inflateRawAsync = promisify(inflateRaw)
+
+export const objectPath = (repo: Repo, csum: Checksum, type: ObjectType): string =>
+  `${repo.path}/${loosePath(csum, type, isArchive(repo))}`
+
+export const hasObject = async (repo: Repo, csum: Checksum, type: ObjectType): Promise<boolean> =>
+  lstat(objectPath(repo, csum, type)).then(() => true, () => false)
+
+const corrupt = (type: ObjectType, csum: Checksum, detail: string): RepoError =>
+  new RepoError({ op: `read ${type}`, reason: "Corrupt", detail: `object ${csum}.${type} is corrupted: ${detail}` })
+
+/** Reads a metadata object's bytes; with `verify` (default) its SHA-256 must equal its name. */
+export const readMetadataObject = async (repo: Repo, type: ObjectType, csum: Checksum, verify = true): Promise<Uint8Array> => {
+  if (!isChecksum(csum)) throw new RepoError({ op: `read ${type}`, reason: "Invalid", detail: `"${csum}" is not a checksum` })
+  let bytes: Buffer
+  try {
+    bytes = await readFile(objectPath(repo, csum, type))
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new RepoError({ op: `read ${type}`, reason: "NotFound", detail: `no such ${type} object ${csum}` })
+    }
+    throw fsError(`read ${type}`, objectPath(repo, csum, type), e)
+  }
+  if (verify && createHash("sha256").update(bytes).digest("hex") !== csum) throw corrupt(type, csum, "checksum mismatch")
+  return bytes
+}
+
+const parsed = <T>(type: ObjectType, csum: Checksum, f: () => T): T => {
+  try {
+    return f()
+  } catch (e) {
+    throw corrupt(type, csum, (e as Error).message)
+  }
+}
+
+export const loadCommit = async (repo: Repo, csum: Checksum): Promise<Commit> => {
+  const b = await readMetadataObject(repo, "commit", csum)
+  return parsed("commit", csum, () => parseCommit(b))
+}
+export const loadDirtree = async (repo: Repo, csum: Checksum): Promise<Dirtree> => {
+  const b = await readMetadataObject(repo, "dirtree", csum)
+  return parsed("dirtree", csum, () => parseDirtree(b))
+}
+export const loadDirmeta = async (repo: Repo, csum: Checksum): Promise<Dirmeta> => {
+  const b = await readMetadataObject(repo, "dirmeta", csum)
+  return parsed("dirmeta", csum, () => parseDirmeta(b))
+}
+
+/** Reads a path's xattrs (without following symlinks), in canonical order. */
+export const readXattrs = (path: string, skip?: (name: string) => boolean): Xattrs => {
+  let names: string[]
+  try {
+    names = listAttributesSync(path)
+  } catch {
+    return []
+  }
+  if (names.length === 0) return []
+  const out = []
+  for (const n of names) {
+    if (skip?.(n)) continue
+    const v = getAttributeSync(path, n)
+    if (v) out.push(xattr(n, v))
+  }
+  return canonicalXattrs(out)
+}
+
+export interface ContentObject {
+  readonly meta: FileMeta
+  /** The file's bytes; empty for symlinks. */
+  readonly data: Buffer
+}
+
+/**
+ * Loads a content object as the mode stores it and, with `verify`, re-hashes header + payload.
+ * bare: the real file; bare-user: a regular file with `user.ostreemeta`; bare-user-only: real
+ * file, root-owned; archive: `.filez`.
+ */
+export const readContentObject = async (repo: Repo, csum: Checksum, verify = true): Promise<ContentObject> => {
+  const path = objectPath(repo, csum, "file")
+  let result: ContentObject
+  try {
+    result = await readContentAt(repo, path)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new RepoError({ op: "read file", reason: "NotFound", detail: `no such content object ${csum}` })
+    }
+    if (e instanceof RepoError) throw e
+    throw corrupt("file", csum, (e as Error).message)
+  }
+  if (verify) {
+    const h = createHash("sha256").update(fileHeaderBytes(result.meta))
+    if ((result.meta.mode & S_IFMT) === S_IFREG) h.update(result.data)
+    if (h.digest("hex") !== csum) throw corrupt("file", csum, "checksum mismatch")
+  }
+  return result
+}
+
+const EMPTY = Buffer.alloc(0)
+
+const readContentAt = async (repo: Repo, path: string): Promise<ContentObject> => {
+  switch (repo.mode) {
+    case "archive": {
+      const bytes = await readFile(path)
+      const h = parseFilezHeader(bytes)
+      if ((h.meta.mode & S_IFMT) === S_IFLNK) return { meta: h.meta, data: EMPTY }
+      const data = await inflateRawAsync(bytes.subarray(h.payloadOffset))
+      if (BigInt(data.length) !== h.size) throw new Error(`size ${data.length} does not match the header's ${h.size}`)
+      return { meta: h.meta, data }
+    }
+    case "bare-user": {
+      const raw = getAttributeSync(path, "user.ostreemeta")
+      if (!raw) throw new Error("missing user.ostreemeta")
+      const m = parseBareUserMeta(raw)
+      const bytes = await readFile(path)
+      if ((m.mode & S_IFMT) === S_IFLNK) {
+        const nul = bytes.indexOf(0)
+        return { meta: { ...m, symlinkTarget: bytes.subarray(0, nul < 0 ? bytes.length : nul).toString("utf8") }, data: EMPTY }
+      }
+      return { meta: { ...m, symlinkTarget: "" }, data: bytes }
+    }
+    case "bare":
+    case "bare-user-only": {
+      const st = await lstat(path)
+      const owned = repo.mode === "bare"
+      const meta = (target: string): FileMeta => ({
+        uid: owned ? st.uid : 0,
+        gid: owned ? st.gid : 0,
+        mode: st.mode,
+        symlinkTarget: target,
+        xattrs: owned ? readXattrs(path) : [],
+      })
+      if (st.isSymbolicLink()) return { meta: meta(await readlink(path)), data: EMPTY }
+      return { meta: meta(""), data: await readFile(path) }
+    }
+  }
+}
+
