@@ -93,7 +93,7 @@ export const verifyKV = async (kv: KV, registry: Registry): Promise<VerifyReport
         report(pos, "reordered", `pos ${pos}: holds the event of pos ${env.pos} (events reordered)`)
         flagged = true
       } else if (env.prev !== prevHash && !flagged && !prevFlagged) {
-        report(pos - 1 || pos, "edited", pos === 1 ? "pos 1: prev is not the genesis hash (event edited)" : `pos ${pos - 1}: content does not match the hash recorded by pos ${pos} (event edited)`)
+        report(pos - 1 || pos, "edited", pos === 1 ? "pos 1: prev is not the genesis hash (event edited)" : `pos ${pos - 1}: content does not match the hash recorded by pos ${pos} (event edited, or pos ${pos} replaced)`)
         flagged = true
       }
       const seqs = streamPositions.get(env.stream) ?? []
