@@ -17,6 +17,7 @@ import { HEAD_KEY, allStreamsRange, eventRange, parseStreamKey, posOfEventKey, r
 import type { KV } from "./kv.js"
 import type { Registry } from "./registry.js"
 import { decodeRecord } from "./codec.js"
+import { EventLogError, UnknownEventType } from "./error.js"
 
 export type ProblemKind = "edited" | "removed" | "reordered" | "truncated" | "corrupt" | "sequence" | "index" | "head" | "schema"
 
@@ -106,7 +107,11 @@ export const verifyKV = async (kv: KV, registry: Registry): Promise<VerifyReport
       try {
         registry.decodeData(env.type, env.v, env.data, pos)
       } catch (e) {
-        report(pos, "schema", `pos ${pos}: ${(e as Error).message}`)
+        const what =
+          e instanceof UnknownEventType
+            ? e.v === undefined ? `unknown event type "${e.type}"` : `unsupported version ${e.v} of event type "${e.type}"`
+            : e instanceof EventLogError ? e.detail : String(e)
+        report(pos, "schema", `pos ${pos}: ${what}`)
       }
       prevHash = hash
       expected = pos + 1
@@ -136,6 +141,9 @@ export const verifyKV = async (kv: KV, registry: Registry): Promise<VerifyReport
   }
   if (indexed < events && problems.length === 0) report(0, "index", `stream index: ${events - indexed} event(s) have no index entry`)
 
+  // Integrity first (a payload that fails its schema is usually the echo of an edit), each group
+  // in log order; sort is stable.
+  problems.sort((a, b) => Number(a.kind === "schema") - Number(b.kind === "schema"))
   return {
     ok: problems.length === 0,
     events,
