@@ -8,7 +8,7 @@
  * Writing: `title`, `version`, `options`, `devicetree`, `linux`, `initrd`, the overlay initrds,
  * then the unknown keys in the order they were read; each line is `key value`.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** A key or value that cannot be written as one `key value` line. */
 export class BlsError extends Data.TaggedError("BlsError")<{ readonly reason: string }> {

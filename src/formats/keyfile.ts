@@ -8,7 +8,7 @@
  * the setters escape them the way `g_key_file_set_string` / `_set_string_list` do. The setters
  * mutate the keyfile they are given.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** Malformed key file text, an invalid group or key name, or a value that cannot be interpreted. */
 export class KeyfileError extends Data.TaggedError("KeyfileError")<{ readonly reason: string; readonly line?: number }> {

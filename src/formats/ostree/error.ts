@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { Reason } from "../../lib/error.js"
 
 /** An OSTree object that is malformed or violates ostree's structural rules. */

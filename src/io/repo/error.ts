@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import { reasonOfErrno, type Reason } from "../../lib/error.js"
 
 /** Any failure of the object store: `op` names the step chain ("commit: write dirtree"). */
