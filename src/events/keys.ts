@@ -13,19 +13,28 @@ export const EVENT = 0x65 // "e"
 export const STREAM = 0x73 // "s"
 export const HEAD_KEY: Uint8Array = Uint8Array.of(0x68) // "h"
 
+// Positions are safe integers (< 2^53), so two 32-bit halves suffice and avoid BigInt, which
+// showed up in append profiles.
+const writeU64 = (b: Buffer, offset: number, n: number): void => {
+  b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), offset)
+  b.writeUInt32BE(n >>> 0, offset + 4)
+}
+
 export const u64be = (n: number): Uint8Array => {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, BigInt(n))
+  const b = Buffer.allocUnsafe(8)
+  writeU64(b, 0, n)
   return b
 }
 
-export const readU64be = (b: Uint8Array, offset = 0): number =>
-  Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(offset))
+export const readU64be = (b: Uint8Array, offset = 0): number => {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  return v.getUint32(offset) * 0x1_0000_0000 + v.getUint32(offset + 4)
+}
 
 export const eventKey = (pos: number): Uint8Array => {
-  const k = new Uint8Array(9)
+  const k = Buffer.allocUnsafe(9)
   k[0] = EVENT
-  k.set(u64be(pos), 1)
+  writeU64(k, 1, pos)
   return k
 }
 
@@ -46,12 +55,17 @@ const streamPrefix = (stream: string): Uint8Array => {
   return k
 }
 
-export const streamKey = (stream: string, seq: number): Uint8Array => {
+export const streamKey = (stream: string, seq: number): Uint8Array => streamKeys(stream)(seq)
+
+/** Index keys of one stream; encodes the name once for a whole append. */
+export const streamKeys = (stream: string): ((seq: number) => Uint8Array) => {
   const p = streamPrefix(stream)
-  const k = new Uint8Array(p.length + 8)
-  k.set(p)
-  k.set(u64be(seq), p.length)
-  return k
+  return (seq) => {
+    const k = Buffer.allocUnsafe(p.length + 8)
+    k.set(p)
+    writeU64(k, p.length, seq)
+    return k
+  }
 }
 
 /** The index entries of one stream from `fromSeq` on. */

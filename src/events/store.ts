@@ -10,7 +10,7 @@
 import { sha256hex, encodeRecord, decodeRecord } from "./codec.js"
 import { emptyHead, type EventEnvelope, type ExpectedVersion, type Head, type NewEvent } from "./envelope.js"
 import { EventLogError, WrongExpectedVersion, storageError } from "./error.js"
-import { HEAD_KEY, checkStreamName, eventKey, eventRange, posOfEventKey, readU64be, streamKey, streamRange, u64be } from "./keys.js"
+import { HEAD_KEY, checkStreamName, eventKey, eventRange, posOfEventKey, readU64be, streamKeys, streamRange, u64be } from "./keys.js"
 import type { KV, KVOp } from "./kv.js"
 import { makeSerialQueue } from "./queue.js"
 import { decodeEventBytes } from "./record.js"
@@ -132,6 +132,7 @@ export const openStore = async (kv: KV, opts: StoreOptions = {}): Promise<EventS
       let prev = head.hash
       let pos = head.pos
       let seq = current
+      const indexKey = streamKeys(stream)
       for (const e of encoded) {
         pos++
         seq++
@@ -142,7 +143,7 @@ export const openStore = async (kv: KV, opts: StoreOptions = {}): Promise<EventS
         } catch (err) {
           throw new EventLogError({ op: `append ${e.type}`, reason: "Invalid", detail: `payload cannot be encoded: ${(err as Error).message}` })
         }
-        ops.push({ type: "put", key: eventKey(pos), value: bytes }, { type: "put", key: streamKey(stream, seq), value: u64be(pos) })
+        ops.push({ type: "put", key: eventKey(pos), value: bytes }, { type: "put", key: indexKey(seq), value: u64be(pos) })
         stored.push({ ...env, data: e.given })
         prev = sha256hex(bytes)
       }
