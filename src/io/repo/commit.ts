@@ -66,7 +66,9 @@ interface ImportCtx {
 const fileMeta = (ctx: ImportCtx, st: Stats, target: string, xattrs: Xattrs): FileMeta => {
   const { opts, repo } = ctx
   let mode = st.mode
-  if (repo.mode === "bare-user-only" || opts.canonicalPermissions) mode = (mode & S_IFMT) | (mode & 0o775)
+  // bare-user-only (and --canonical-permissions) drop setuid/setgid/sticky and o+w from files
+  // and directories; a symlink's mode is always 0777.
+  if ((repo.mode === "bare-user-only" || opts.canonicalPermissions) && (mode & S_IFMT) !== S_IFLNK) mode = (mode & S_IFMT) | (mode & 0o775)
   const rootOwned = repo.mode === "bare-user-only" || opts.canonicalPermissions
   return {
     uid: rootOwned ? 0 : (opts.ownerUid ?? st.uid),

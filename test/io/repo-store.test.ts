@@ -1,0 +1,188 @@
+import t from "tap"
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { spawn } from "node:child_process"
+import { tmp, sh, strata, ostreeContentChecksum } from "../helpers/tmp.js"
+import { makeTree, describeTree } from "../helpers/tree.js"
+import { initRepo, openRepo, type RepoMode } from "../../src/io/repo/repo.js"
+import { commitTree } from "../../src/io/repo/commit.js"
+import { checkout } from "../../src/io/repo/checkout.js"
+import { withTransaction, writeMetadata, setRef } from "../../src/io/repo/transaction.js"
+import { objectPath } from "../../src/io/repo/object-read.js"
+import { RepoError } from "../../src/io/repo/error.js"
+import { serialize } from "../../src/formats/gvariant/index.js"
+import { serializeCommit, serializeDirmeta, toBytes } from "../../src/formats/ostree/index.js"
+
+const modes: RepoMode[] = ["bare", "bare-user", "bare-user-only", "archive"]
+const TS = "2024-02-03 04:05:06"
+
+for (const mode of modes) {
+  t.test(`${mode}: strata and ostree agree, and each reads the other's commits`, async (t) => {
+    const dir = tmp(t)
+    const input = join(dir, "input")
+    // bare keeps ownership and setuid; bare-user keeps them in user.ostreemeta; bare-user-only drops them.
+    const ownership = mode === "bare" || mode === "bare-user" || mode === "archive"
+    const xattrs = mode !== "bare-user-only"
+    makeTree(input, { ownership, xattrs })
+    const ours = join(dir, "strata-repo")
+    const theirs = join(dir, "ostree-repo")
+    t.equal(strata(["repo", `--repo=${ours}`, "init", `--mode=${mode}`]).status, 0)
+    sh("ostree", [`--repo=${theirs}`, "init", `--mode=${mode}`])
+    const args = ["-b", "main", `--tree=dir=${input}`, "-s", "subject", `--timestamp=${TS}`, "--add-metadata-string=version=1.2"]
+    const r = strata(["repo", `--repo=${ours}`, "commit", ...args])
+    t.equal(r.status, 0, r.stderr)
+    const oursCsum = r.stdout.trim()
+    const theirsCsum = sh("ostree", [`--repo=${theirs}`, "commit", ...args]).trim()
+    t.equal(oursCsum, theirsCsum, "same commit checksum as ostree commit")
+    t.equal(ostreeContentChecksum(ours, "main"), ostreeContentChecksum(theirs, "main"), "same ContentChecksum")
+    t.match(sh("ostree", [`--repo=${ours}`, "fsck"]), /no errors found/, "ostree fsck passes on the strata repo")
+    t.equal(sh("ostree", [`--repo=${ours}`, "rev-parse", "main"]).trim(), oursCsum, "ostree reads strata's ref")
+
+    const userMode = mode !== "bare"
+    const expect = describeTree(input, { owners: !userMode || mode === "archive" ? true : true, xattrs })
+    // ostree checks out a strata commit …
+    const co1 = join(dir, "co-ostree")
+    sh("ostree", [`--repo=${ours}`, "checkout", ...(mode === "bare-user-only" ? ["-U"] : []), "main", co1])
+    t.same(describeTree(co1, { xattrs }), expect, "ostree checkout of the strata commit reproduces the input")
+    // … and strata checks out an ostree commit.
+    const co2 = join(dir, "co-strata")
+    const c = strata(["repo", `--repo=${theirs}`, "checkout", ...(mode === "bare-user-only" ? ["-U"] : []), "main", co2])
+    t.equal(c.status, 0, c.stderr)
+    t.same(describeTree(co2, { xattrs }), expect, "strata checkout of the ostree commit reproduces the input")
+    if (mode === "bare") {
+      const co3 = join(dir, "co-hardlink")
+      t.equal(strata(["repo", `--repo=${theirs}`, "checkout", "-H", "main", co3]).status, 0)
+      t.same(describeTree(co3, { xattrs }), expect, "checkout -H reproduces the input")
+      t.equal(statSync(join(co3, "etc/config")).ino, statSync(objectPath(await openRepo(theirs), sh("ostree", [`--repo=${theirs}`, "ls", "-C", "main", "/etc/config"]).trim().split(/\s+/)[4]!, "file")).ino, "checkout -H hardlinks the object")
+    }
+    if (mode === "archive") {
+      const h = strata(["repo", `--repo=${ours}`, "checkout", "-H", "main", join(dir, "nope")])
+      t.not(h.status, 0, "-H is refused on an archive repo")
+      t.equal(h.stderr.trim().split("\n").length, 1, "with one line")
+    }
+  })
+}
+
+t.test("hardlinked and identical inputs are stored once", async (t) => {
+  const dir = tmp(t)
+  makeTree(join(dir, "in"))
+  const repo = await initRepo({ path: join(dir, "repo"), mode: "archive" })
+  const res = await commitTree(repo, { branch: "x", trees: [{ dir: join(dir, "in") }], timestamp: 1n })
+  // tool + tool-hardlink share one object; dup1 + dup2 share one object.
+  const files = readdirSync(join(dir, "repo/objects"), { recursive: true }).filter((n) => String(n).endsWith(".filez"))
+  t.equal(res.stats.contentWritten, files.length)
+  const entries = describeTree(join(dir, "in")).filter((e) => e.type !== "d")
+  t.equal(files.length, entries.length - 2, "two duplicate inputs, two fewer objects")
+})
+
+t.test("--tree overlays, subpath, union checkouts and parents", async (t) => {
+  const dir = tmp(t)
+  const a = join(dir, "a"), b = join(dir, "b")
+  mkdirSync(join(a, "x"), { recursive: true })
+  mkdirSync(join(b, "x"), { recursive: true })
+  writeFileSync(join(a, "x/one"), "a1")
+  writeFileSync(join(a, "keep"), "a")
+  writeFileSync(join(b, "x/one"), "b1")
+  writeFileSync(join(b, "x/two"), "b2")
+  const repo = await initRepo({ path: join(dir, "repo"), mode: "bare-user-only" })
+  const c1 = await commitTree(repo, { branch: "m", trees: [{ dir: a }], timestamp: 10n })
+  const c2 = await commitTree(repo, { branch: "m", trees: [{ ref: "m" }, { dir: b }], timestamp: 20n })
+  const out = join(dir, "out")
+  await checkout(repo, { rev: "m", destination: out, userMode: true })
+  t.equal(readFileSync(join(out, "x/one"), "utf8"), "b1", "later tree wins")
+  t.equal(readFileSync(join(out, "keep"), "utf8"), "a", "earlier tree kept")
+  const sub = join(dir, "sub")
+  await checkout(repo, { rev: "m", destination: sub, userMode: true, subpath: "/x" })
+  t.same(readdirSync(sub).sort(), ["one", "two"])
+  await checkout(repo, { rev: c1.commit, destination: sub, userMode: true, subpath: "/x", union: true })
+  t.equal(readFileSync(join(sub, "one"), "utf8"), "a1", "--union overwrote")
+  await t.rejects(checkout(repo, { rev: "m", destination: sub, userMode: true }), RepoError, "existing destination without --union")
+  t.equal(sh("ostree", [`--repo=${join(dir, "repo")}`, "rev-parse", "m^"]).trim(), c1.commit, "parent recorded")
+  t.not(c2.commit, c1.commit)
+})
+
+t.test("bad input: one clear error line, non-zero exit, nothing half-written", async (t) => {
+  const dir = tmp(t)
+  const input = join(dir, "in")
+  makeTree(input)
+  const repoPath = join(dir, "repo")
+  t.equal(strata(["repo", `--repo=${repoPath}`, "init", "--mode=archive"]).status, 0)
+  const first = strata(["repo", `--repo=${repoPath}`, "commit", "-b", "main", `--tree=dir=${input}`])
+  t.equal(first.status, 0)
+  const csum = first.stdout.trim()
+  const repo = await openRepo(repoPath)
+
+  const missing = strata(["repo", `--repo=${repoPath}`, "checkout", "nosuchref", join(dir, "x")])
+  t.not(missing.status, 0)
+  t.match(missing.stderr, /^strata: .*nosuchref.*not found\n$/, "missing ref: one line")
+
+  // A ref pointing at an object that is not there.
+  writeFileSync(join(repoPath, "refs/heads/dangling"), "ab".repeat(32) + "\n")
+  const dangling = strata(["repo", `--repo=${repoPath}`, "checkout", "dangling", join(dir, "y")])
+  t.not(dangling.status, 0)
+  t.match(dangling.stderr, /^strata: .*no such commit object a{0}b?/, "dangling ref: clear error")
+  t.equal(dangling.stderr.trim().split("\n").length, 1)
+  t.notOk(existsSync(join(dir, "y")), "nothing checked out")
+
+  // A flipped byte in a content object is refused by checkout.
+  const obj = readdirSync(join(repoPath, "objects"), { recursive: true }).map(String).find((n) => n.endsWith(".filez"))!
+  const p = join(repoPath, "objects", obj)
+  const bytes = readFileSync(p)
+  bytes[bytes.length - 1] ^= 0xff
+  writeFileSync(p, bytes)
+  const corrupt = strata(["repo", `--repo=${repoPath}`, "checkout", "main", join(dir, "z")])
+  t.not(corrupt.status, 0, "checkout refuses a corrupted object")
+  t.match(corrupt.stderr, /corrupt/i)
+  t.equal(corrupt.stderr.trim().split("\n").length, 1)
+
+  // A dirtree naming ".." (hand-made, hostile) is refused.
+  const evil = await withTransaction(repo, async (txn) => {
+    const meta = await writeMetadata(txn, "dirmeta", serializeDirmeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }))
+    const tree = await writeMetadata(txn, "dirtree", serialize("(a(say)a(sayay))", [[], [["..", toBytes(csum.slice(0, 0) || "00".repeat(32)), toBytes(meta)]]]))
+    const c = await writeMetadata(txn, "commit", serializeCommit({ metadata: [], parent: null, subject: "", body: "", timestamp: 0n, rootTree: tree, rootMeta: meta }))
+    setRef(txn, "evil", c)
+    return c
+  })
+  const hostile = strata(["repo", `--repo=${repoPath}`, "checkout", "evil", join(dir, "evil")])
+  t.not(hostile.status, 0, "hostile dirtree refused")
+  t.match(hostile.stderr, /forbidden filename "\.\."/)
+  t.notOk(existsSync(join(dir, "evil")), "nothing created")
+  t.ok(evil)
+
+  // A failing commit leaves no objects, no staging and no ref behind.
+  const before = readdirSync(join(repoPath, "objects"), { recursive: true }).length
+  writeFileSync(join(input, "new-file"), "new content\n")
+  const failed = strata(["repo", `--repo=${repoPath}`, "commit", "-b", "main", `--tree=dir=${input}`], { env: { STRATA_TEST_ERROR: "pre-commit" } })
+  t.not(failed.status, 0)
+  t.equal(readdirSync(join(repoPath, "objects"), { recursive: true }).length, before, "no objects added")
+  t.same(readdirSync(join(repoPath, "tmp")).filter((n) => n.startsWith("staging-")), [], "no staging left")
+  t.equal(readFileSync(join(repoPath, "refs/heads/main"), "utf8").trim(), csum, "ref unchanged")
+
+  const badMode = strata(["repo", `--repo=${join(dir, "r2")}`, "init", "--mode=weird"])
+  t.equal(badMode.status, 2)
+  t.match(badMode.stderr, /unknown repo mode "weird"/)
+  writeFileSync(join(dir, "notrepo-config"), "")
+  const notRepo = strata(["repo", `--repo=${dir}`, "refs"])
+  t.not(notRepo.status, 0)
+  t.match(notRepo.stderr, /not an ostree repository/)
+})
+
+t.test("two processes committing at once leave a consistent repo", async (t) => {
+  const dir = tmp(t)
+  const repoPath = join(dir, "repo")
+  sh("ostree", [`--repo=${repoPath}`, "init", "--mode=archive"])
+  const inputs = [0, 1, 2, 3].map((i) => {
+    const d = join(dir, `in${i}`)
+    makeTree(d)
+    writeFileSync(join(d, "unique"), `tree ${i}\n`)
+    return d
+  })
+  const run = (i: number) =>
+    new Promise<number>((resolve) => {
+      const p = spawn(process.execPath, [join(process.cwd(), "bin/strata.js"), "repo", `--repo=${repoPath}`, "commit", "-b", `b${i}`, `--tree=dir=${inputs[i]}`], { stdio: "ignore" })
+      p.on("exit", (code) => resolve(code ?? -1))
+    })
+  t.same(await Promise.all([0, 1, 2, 3].map(run)), [0, 0, 0, 0], "all four commits succeed")
+  t.match(sh("ostree", [`--repo=${repoPath}`, "fsck"]), /no errors found/)
+  t.same(sh("ostree", [`--repo=${repoPath}`, "refs"]).trim().split("\n").sort(), ["b0", "b1", "b2", "b3"])
+})
