@@ -4,7 +4,7 @@
 # /usr/lib/modules/$kver/. Usage: bench/make-tree.sh [DIR] (default .bench/tree)
 set -euo pipefail
 dir=${1:-.bench/tree}
-[ -f "$dir/.complete" ] && { echo "$dir"; exit 0; }
+[ -f "$dir.complete" ] && { echo "$dir"; exit 0; }
 command -v debootstrap >/dev/null || { echo "bench: needs debootstrap: apt-get install -y debootstrap" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench: debootstrap needs root" >&2; exit 1; }
 rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
@@ -25,5 +25,5 @@ rm -rf boot/* var/cache/apt/*.bin var/log/* proc/* sys/* dev/* run/* tmp/*
 [ -d usr/etc ] && rm -rf usr/etc
 mv etc usr/etc
 cd - >/dev/null
-mv "$dir.tmp" "$dir"; touch "$dir/.complete"
+mv "$dir.tmp" "$dir"; touch "$dir.complete"
 echo "$dir"
