@@ -7,7 +7,16 @@
  */
 import type { Command, Parsed } from "./command.js"
 import { flag, str } from "./command.js"
-import { EventLogError, eventLogPath, followEventLog, openEventLog, toJsonValue, verifyEventLog, type EventEnvelope } from "../src/events/index.js"
+import { EventLogError } from "../src/events/error.js"
+import { eventLogPath } from "../src/events/path.js"
+import type { EventEnvelope } from "../src/events/envelope.js"
+
+// The log's modules (Effect Schema, LevelDB, msgpackr) load only when a log command runs, so
+// they add nothing to the start-up of every other command.
+const events = async () => {
+  const [open, follow, json] = await Promise.all([import("../src/events/open.js"), import("../src/events/follow.js"), import("../src/events/json.js")])
+  return { ...open, ...follow, ...json }
+}
 
 const sysrootOf = (args: Parsed): string => str(args.values["sysroot"]) ?? "/"
 
@@ -19,7 +28,7 @@ const positionOf = (v: string | undefined): number => {
 }
 
 /** One line per event; a persisted machine snapshot is elided (it is large and not for reading). */
-const line = (e: EventEnvelope): string => {
+const line = (toJsonValue: (x: unknown) => unknown) => (e: EventEnvelope): string => {
   const data = e.data !== null && typeof e.data === "object" && "snapshot" in e.data ? { ...e.data, snapshot: "…" } : e.data
   return `${String(e.pos).padStart(6)}  ${e.at}  ${e.stream}#${e.seq}  ${e.type}  ${JSON.stringify(toJsonValue(data))}`
 }
@@ -40,24 +49,26 @@ const log: Command = {
     const from = positionOf(str(args.values["from"]))
     const stream = str(args.values["stream"])
     const json = flag(args.values["json"])
+    const { followEventLog, openEventLog, toJsonValue } = await events()
+    const render = line(toJsonValue)
     if (flag(args.values["follow"])) {
       const ac = new AbortController()
       process.once("SIGINT", () => ac.abort())
       for await (const e of followEventLog(path, { fromPos: from, signal: ac.signal })) {
         if (stream !== undefined && e.stream !== stream) continue
-        process.stdout.write((json ? JSON.stringify(toJsonValue(e)) : line(e)) + "\n")
+        process.stdout.write((json ? JSON.stringify(toJsonValue(e)) : render(e)) + "\n")
       }
       return
     }
-    const events: EventEnvelope[] = []
+    const found: EventEnvelope[] = []
     const handle = await openEventLog(path, { create: false })
     try {
       const source = stream !== undefined ? handle.readStream(stream) : handle.readRange({ from })
-      for await (const e of source) if (e.pos >= from) events.push(e)
+      for await (const e of source) if (e.pos >= from) found.push(e)
     } finally {
       await handle.close()
     }
-    return json ? { json: events.map(toJsonValue) } : events.map(line).join("\n")
+    return json ? { json: found.map(toJsonValue) } : found.map(render).join("\n")
   },
 }
 
@@ -68,7 +79,7 @@ const verify: Command = {
   options: { sysroot: { type: "string" }, json: { type: "boolean" } },
   run: async (args) => {
     const path = eventLogPath(sysrootOf(args))
-    const report = await verifyEventLog(path)
+    const report = await (await events()).verifyEventLog(path)
     // With --json the whole report goes out even on failure; the exit code still says "broken".
     if (flag(args.values["json"]) && !report.ok) process.stdout.write(JSON.stringify(report, null, 2) + "\n")
     const [first] = report.problems

@@ -7,7 +7,7 @@
  * seq of its last event and 0 means "no events yet". `prev` is the SHA-256 (hex) of the stored
  * bytes of the event at `pos - 1`, or GENESIS for pos 1.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const Hex64 = Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))
 const Position = Schema.Number.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1))

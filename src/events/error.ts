@@ -4,7 +4,7 @@
  * build does not know (a log written by a newer strata, or a registry entry someone forgot).
  * All carry a `reason` from lib/error.ts, so the CLI maps them to exit codes.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import { reasonOfErrno, type Reason } from "../lib/error.js"
 
 /** Any failure of the event log: `op` names the step chain ("append: write batch"). */

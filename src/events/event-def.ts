@@ -8,7 +8,7 @@
  * Older schema versions stay readable: list them in `older` with an `up` function that turns
  * their payload into the current shape.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { EventEnvelope, NewEvent } from "./envelope.js"
 
 export type EventKind = "intent" | "fact"

@@ -2,7 +2,7 @@
  * Turning stored bytes back into an event: msgpack decode, envelope schema, then the payload
  * schema of the event's type and version from the registry. Every failure names the position.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { decodeRecord } from "./codec.js"
 import { Envelope, type EventEnvelope } from "./envelope.js"
 import { EventLogError } from "./error.js"

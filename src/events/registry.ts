@@ -3,7 +3,7 @@
  * strict (unknown keys are an error, so a typo cannot silently drop data); reads are lenient
  * about extra keys and upgrade older payload versions through the definition's `up` chain.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { DataSchema, EventDef } from "./event-def.js"
 import { EventLogError, UnknownEventType } from "./error.js"
 

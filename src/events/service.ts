@@ -3,7 +3,11 @@
  * (the test fake). Both wrap the same store (store.ts) over a different KV; the LevelDB handle
  * is held open for the layer's scope with acquireRelease.
  */
-import { Context, Effect, Layer, Stream } from "effect"
+// Deep imports: the "effect" barrel costs ~200 ms of CLI start-up.
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import type { EventEnvelope, ExpectedVersion, Head, NewEvent } from "./envelope.js"
 import { storageError, type AnyEventLogError } from "./error.js"
 import { openEventLog, openMemoryEventLog, type MemoryEventLogOptions, type OpenEventLogOptions } from "./open.js"

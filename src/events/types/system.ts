@@ -3,7 +3,7 @@
  * drift found by reconciliation. Payloads are deliberately small records of what was seen; the
  * projections (src/projections) give them meaning.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { defineEvent } from "../event-def.js"
 
 /** The name of the stream these events go to. */

@@ -2,7 +2,7 @@
  * The frame of every transaction stream (`txn-<ulid>`): one TransactionStarted, then step events,
  * then exactly one terminal event.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { defineEvent } from "../event-def.js"
 
 /** The stream of one transaction. */
