@@ -3,13 +3,14 @@
  * store where the mode allows (`-H`: bare repos, and bare-user with `-U`), else copies. Every
  * object read is verified first, so a corrupted object is refused rather than checked out.
  */
-import { chmod, chown, lchown, link, lstat, mkdir, rm, symlink, unlink, utimes, writeFile } from "node:fs/promises"
-import { join } from "node:path"
-import { setAttribute } from "@napi-rs/xattr"
-import { S_IFMT, S_IFREG, xattrName, type Checksum, type Dirmeta, type FileMeta } from "../../formats/ostree/index.js"
+import {
+  chmodSync, chownSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, mkdirSync,
+  openSync, rmSync, symlinkSync, unlinkSync, writeSync,
+} from "node:fs"
+import { setAttributeSync } from "@napi-rs/xattr"
+import { S_IFMT, S_IFREG, xattrName, type Checksum, type Dirmeta, type Dirtree, type FileMeta } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
-import { budget, type Budget } from "./limit.js"
-import { loadCommit, loadDirmeta, loadDirtree, objectPath, readContentObject } from "./object-read.js"
+import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
 import { resolveRev } from "./refs.js"
 import type { Repo } from "./repo.js"
 
@@ -31,19 +32,23 @@ export interface CheckoutOptions {
 interface Ctx {
   readonly repo: Repo
   readonly opts: CheckoutOptions
-  readonly budget: Budget
   readonly hardlink: boolean
-  /** Content objects already verified in this checkout. */
-  readonly verified: Map<Checksum, Promise<void>>
+  /** Content objects already verified in this checkout (hardlinked objects are read once). */
+  readonly verified: Set<Checksum>
+  /** Objects checked out as copies even in a hardlink checkout (empty files). */
+  readonly copyInstead: Set<Checksum>
 }
 
 const canHardlink = (repo: Repo, opts: CheckoutOptions): boolean => {
-  if (opts.forceCopy) return false
-  if (repo.mode === "archive") return false
-  if (repo.mode === "bare") return !opts.userMode ? true : false
+  if (opts.forceCopy || repo.mode === "archive") return false
+  if (repo.mode === "bare") return !opts.userMode
   return !!opts.userMode // bare-user, bare-user-only: their objects are user-mode files
 }
 
+/**
+ * The walk is synchronous by design: measured on the bench tree, async per-file reads spent more
+ * in threadpool hand-offs and buffer churn than in the syscalls, and a checkout is disk-bound.
+ */
 export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ commit: Checksum }> => {
   const commitCsum = await resolveRev(repo, opts.rev, async (c) => (await loadCommit(repo, c)).parent)
   const commit = await loadCommit(repo, commitCsum)
@@ -55,13 +60,12 @@ export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ com
       detail: repo.mode === "archive" ? "-H needs a bare or bare-user repository (this one is archive)" : "-H with this repo mode needs -U",
     })
   }
-  const ctx: Ctx = { repo, opts, budget: budget(64 << 20), hardlink, verified: new Map() }
-  // Resolve the subpath inside the commit.
+  const ctx: Ctx = { repo, opts, hardlink, verified: new Set(), copyInstead: new Set() }
   let tree = commit.rootTree
   let meta = commit.rootMeta
   const parts = (opts.subpath ?? "/").split("/").filter(Boolean)
   for (let i = 0; i < parts.length; i++) {
-    const dt = await loadDirtree(repo, tree)
+    const dt = loadDirtreeSync(repo, tree)
     const d = dt.dirs.find((x) => x.name === parts[i])
     if (d) {
       tree = d.tree
@@ -70,90 +74,113 @@ export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ com
     }
     const f = dt.files.find((x) => x.name === parts[i])
     if (f && i === parts.length - 1) {
-      await checkoutFile(ctx, f.checksum, opts.destination)
+      checkoutFile(ctx, f.checksum, opts.destination)
       return { commit: commitCsum }
     }
     throw new RepoError({ op: "checkout", reason: "NotFound", detail: `no such path "${opts.subpath}" in ${commitCsum}` })
   }
-  await checkoutDir(ctx, tree, meta, opts.destination, true)
+  // Validate the whole tree (names, checksums) before creating anything, so a hostile or corrupt
+  // dirtree leaves the destination untouched.
+  const plan = loadPlan(ctx, tree, meta)
+  checkoutDir(ctx, plan, opts.destination, true)
   return { commit: commitCsum }
 }
 
-const checkoutDir = async (ctx: Ctx, tree: Checksum, metaCsum: Checksum, dest: string, top: boolean): Promise<void> => {
-  const [dt, meta] = await Promise.all([loadDirtree(ctx.repo, tree), loadDirmeta(ctx.repo, metaCsum)])
+interface PlannedDir {
+  readonly tree: Dirtree
+  readonly meta: Dirmeta
+  readonly dirs: ReadonlyArray<readonly [string, PlannedDir]>
+}
+
+const loadPlan = (ctx: Ctx, tree: Checksum, meta: Checksum): PlannedDir => {
+  const dt = loadDirtreeSync(ctx.repo, tree)
+  return {
+    tree: dt,
+    meta: loadDirmetaSync(ctx.repo, meta),
+    dirs: dt.dirs.map((d) => [d.name, loadPlan(ctx, d.tree, d.meta)] as const),
+  }
+}
+
+const checkoutDir = (ctx: Ctx, plan: PlannedDir, dest: string, top: boolean): void => {
   try {
-    await mkdir(dest, { mode: 0o700 })
+    mkdirSync(dest, { mode: 0o700 })
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code !== "EEXIST") throw fsError("checkout: mkdir", dest, e)
-    const st = await lstat(dest)
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw fsError("checkout: mkdir", dest, e)
+    const st = lstatSync(dest)
     if (!st.isDirectory()) {
       if (!ctx.opts.union) throw new RepoError({ op: "checkout", reason: "AlreadyExists", path: dest, detail: "exists and is not a directory" })
-      await unlink(dest)
-      await mkdir(dest, { mode: 0o700 })
+      unlinkSync(dest)
+      mkdirSync(dest, { mode: 0o700 })
     } else if (!ctx.opts.union && top) {
       throw new RepoError({ op: "checkout", reason: "AlreadyExists", path: dest, detail: "destination exists (use --union to merge)" })
     }
   }
-  await Promise.all([
-    ...dt.files.map((f) => checkoutFile(ctx, f.checksum, join(dest, f.name))),
-    ...dt.dirs.map((d) => checkoutDir(ctx, d.tree, d.meta, join(dest, d.name), false)),
-  ])
-  await applyDirmeta(ctx, dest, meta)
+  for (const f of plan.tree.files) checkoutFile(ctx, f.checksum, `${dest}/${f.name}`)
+  for (const [name, sub] of plan.dirs) checkoutDir(ctx, sub, `${dest}/${name}`, false)
+  applyDirmeta(ctx, dest, plan.meta)
 }
 
-const applyDirmeta = async (ctx: Ctx, dest: string, meta: Dirmeta): Promise<void> => {
+const applyDirmeta = (ctx: Ctx, dest: string, meta: Dirmeta): void => {
   try {
     if (!ctx.opts.userMode) {
-      await chown(dest, meta.uid, meta.gid)
-      for (const x of meta.xattrs) await setAttribute(dest, xattrName(x), Buffer.from(x[1]))
+      if (meta.uid !== euid || meta.gid !== egid) chownSync(dest, meta.uid, meta.gid)
+      for (const x of meta.xattrs) setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
     }
-    await chmod(dest, meta.mode & 0o7777)
+    chmodSync(dest, meta.mode & 0o7777)
   } catch (e) {
     throw fsError("checkout: set directory metadata", dest, e)
   }
 }
 
+const euid = process.geteuid?.() ?? -1
+const egid = process.getegid?.() ?? -1
+
 /** Replaces whatever is at `dest` when --union, else lets EEXIST surface. */
-const clearForUnion = async (ctx: Ctx, dest: string): Promise<void> => {
-  if (ctx.opts.union) await rm(dest, { force: true, recursive: true })
+const clearForUnion = (ctx: Ctx, dest: string): void => {
+  if (ctx.opts.union) rmSync(dest, { force: true, recursive: true })
 }
 
-const checkoutFile = (ctx: Ctx, csum: Checksum, dest: string): Promise<void> =>
-  ctx.budget.run(1 << 16, async () => {
-    try {
-      if (ctx.hardlink) {
-        // Verify once per object (the read also proves it is present), then link.
-        let v = ctx.verified.get(csum)
-        if (!v) ctx.verified.set(csum, (v = readContentObject(ctx.repo, csum, true).then(() => undefined)))
-        await v
-        await clearForUnion(ctx, dest)
-        await link(objectPath(ctx.repo, csum, "file"), dest)
+const checkoutFile = (ctx: Ctx, csum: Checksum, dest: string): void => {
+  try {
+    if (ctx.hardlink && !ctx.copyInstead.has(csum)) {
+      // Verify once per object (the read also proves it is present), then link. Empty files are
+      // created fresh, as ostree does, so thousands of them never share one inode's link count.
+      if (!ctx.verified.has(csum)) {
+        const obj = readContentObjectSync(ctx.repo, csum, true)
+        ctx.verified.add(csum)
+        if ((obj.meta.mode & S_IFMT) === S_IFREG && obj.data.length === 0) ctx.copyInstead.add(csum)
+      }
+      if (!ctx.copyInstead.has(csum)) {
+        clearForUnion(ctx, dest)
+        linkSync(objectPath(ctx.repo, csum, "file"), dest)
         return
       }
-      const obj = await readContentObject(ctx.repo, csum, true)
-      await clearForUnion(ctx, dest)
-      await writeCopy(ctx, obj.meta, obj.data, dest)
-    } catch (e) {
-      if (e instanceof RepoError) throw e
-      throw fsError("checkout: write file", dest, e)
     }
-  })
-
-const writeCopy = async (ctx: Ctx, meta: FileMeta, data: Buffer, dest: string): Promise<void> => {
-  const user = !!ctx.opts.userMode
-  if ((meta.mode & S_IFMT) !== S_IFREG) {
-    await symlink(meta.symlinkTarget, dest)
-    if (!user) await lchown(dest, meta.uid, meta.gid)
-    return
+    const obj = readContentObjectSync(ctx.repo, csum, true)
+    clearForUnion(ctx, dest)
+    writeCopy(ctx, obj.meta, obj.data, dest)
+  } catch (e) {
+    if (e instanceof RepoError) throw e
+    throw fsError("checkout: write file", dest, e)
   }
-  await writeFile(dest, data, { mode: 0o600, flag: "wx" })
-  if (!user) {
-    await chown(dest, meta.uid, meta.gid)
-    for (const x of meta.xattrs) await setAttribute(dest, xattrName(x), Buffer.from(x[1]))
-  }
-  // User mode never creates setuid/setgid files (ostree -U does the same).
-  await chmod(dest, user ? meta.mode & 0o777 : meta.mode & 0o7777)
-  await utimes(dest, 0, 0)
 }
 
+const writeCopy = (ctx: Ctx, meta: FileMeta, data: Buffer, dest: string): void => {
+  const user = !!ctx.opts.userMode
+  if ((meta.mode & S_IFMT) !== S_IFREG) {
+    symlinkSync(meta.symlinkTarget, dest)
+    if (!user && (meta.uid !== euid || meta.gid !== egid)) lchownSync(dest, meta.uid, meta.gid)
+    return
+  }
+  const fd = openSync(dest, "wx", 0o600)
+  try {
+    writeSync(fd, data)
+    if (!user && (meta.uid !== euid || meta.gid !== egid)) fchownSync(fd, meta.uid, meta.gid)
+    // User mode never creates setuid/setgid files (ostree -U does the same).
+    fchmodSync(fd, user ? meta.mode & 0o777 : meta.mode & 0o7777)
+    futimesSync(fd, 0, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (!user) for (const x of meta.xattrs) setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
+}

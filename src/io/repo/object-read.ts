@@ -5,7 +5,8 @@
  */
 import { readFile, lstat, readlink } from "node:fs/promises"
 import { createHash } from "node:crypto"
-import { inflateRaw } from "node:zlib"
+import { inflateRaw, inflateRawSync } from "node:zlib"
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync } from "node:fs"
 import { promisify } from "node:util"
 
 import { getAttributeSync, listAttributesSync } from "@napi-rs/xattr"
@@ -154,3 +155,108 @@ const readContentAt = async (repo: Repo, path: string): Promise<ContentObject> =
   }
 }
 
+
+/*
+ * Synchronous readers for the checkout hot path. Measured on the 17k-file bench tree, the async
+ * versions spent more time in threadpool hand-offs and per-file buffers than in the reads.
+ */
+
+export const readMetadataObjectSync = (repo: Repo, type: ObjectType, csum: Checksum): Uint8Array => {
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(objectPath(repo, csum, type))
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new RepoError({ op: `read ${type}`, reason: "NotFound", detail: `no such ${type} object ${csum}` })
+    }
+    throw fsError(`read ${type}`, objectPath(repo, csum, type), e)
+  }
+  if (createHash("sha256").update(bytes).digest("hex") !== csum) throw corrupt(type, csum, "checksum mismatch")
+  return bytes
+}
+
+export const loadDirtreeSync = (repo: Repo, csum: Checksum): Dirtree =>
+  parsed("dirtree", csum, () => parseDirtree(readMetadataObjectSync(repo, "dirtree", csum)))
+export const loadDirmetaSync = (repo: Repo, csum: Checksum): Dirmeta =>
+  parsed("dirmeta", csum, () => parseDirmeta(readMetadataObjectSync(repo, "dirmeta", csum)))
+
+let scratch = Buffer.allocUnsafe(1 << 20)
+/** Reads a whole file into a reused buffer; the result is valid until the next call. */
+const readScratch = (path: string): Buffer => {
+  const fd = openSync(path, "r")
+  try {
+    const size = fstatSync(fd).size
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2))
+    let n = 0
+    while (n < size) {
+      const r = readSync(fd, scratch, n, size - n, n)
+      if (r === 0) break
+      n += r
+    }
+    return scratch.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Synchronous readContentObject. For bare modes `data` is a view of a reused buffer: valid only
+ * until the next call — copy it if it must outlive that.
+ */
+export const readContentObjectSync = (repo: Repo, csum: Checksum, verify = true): ContentObject => {
+  const path = objectPath(repo, csum, "file")
+  let result: ContentObject
+  try {
+    result = readContentAtSync(repo, path)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new RepoError({ op: "read file", reason: "NotFound", detail: `no such content object ${csum}` })
+    }
+    if (e instanceof RepoError) throw e
+    throw corrupt("file", csum, (e as Error).message)
+  }
+  if (verify) {
+    const h = createHash("sha256").update(fileHeaderBytes(result.meta))
+    if ((result.meta.mode & S_IFMT) === S_IFREG) h.update(result.data)
+    if (h.digest("hex") !== csum) throw corrupt("file", csum, "checksum mismatch")
+  }
+  return result
+}
+
+const readContentAtSync = (repo: Repo, path: string): ContentObject => {
+  switch (repo.mode) {
+    case "archive": {
+      const bytes = readScratch(path)
+      const h = parseFilezHeader(bytes)
+      if ((h.meta.mode & S_IFMT) === S_IFLNK) return { meta: h.meta, data: EMPTY }
+      const data = inflateRawSync(bytes.subarray(h.payloadOffset))
+      if (BigInt(data.length) !== h.size) throw new Error(`size ${data.length} does not match the header's ${h.size}`)
+      return { meta: h.meta, data }
+    }
+    case "bare-user": {
+      const raw = getAttributeSync(path, "user.ostreemeta")
+      if (!raw) throw new Error("missing user.ostreemeta")
+      const m = parseBareUserMeta(raw)
+      const bytes = readScratch(path)
+      if ((m.mode & S_IFMT) === S_IFLNK) {
+        const nul = bytes.indexOf(0)
+        return { meta: { ...m, symlinkTarget: bytes.subarray(0, nul < 0 ? bytes.length : nul).toString("utf8") }, data: EMPTY }
+      }
+      return { meta: { ...m, symlinkTarget: "" }, data: bytes }
+    }
+    case "bare":
+    case "bare-user-only": {
+      const st = lstatSync(path)
+      const owned = repo.mode === "bare"
+      const meta = (target: string): FileMeta => ({
+        uid: owned ? st.uid : 0,
+        gid: owned ? st.gid : 0,
+        mode: st.mode,
+        symlinkTarget: target,
+        xattrs: owned ? readXattrs(path) : [],
+      })
+      if (st.isSymbolicLink()) return { meta: meta(readlinkSync(path)), data: EMPTY }
+      return { meta: meta(""), data: readScratch(path) }
+    }
+  }
+}
