@@ -40,6 +40,12 @@ export interface StoreOptions {
   readonly syncByDefault?: boolean
   /** Shown in errors. */
   readonly path?: string
+  /**
+   * Called after each append is written (and synced, if it was a sync append), before the caller
+   * sees the result. The hook for crash-point testing (`STRATA_CRASH_AT`): kill here and the
+   * event is known to be durable. It must not throw.
+   */
+  readonly onAppend?: (result: AppendResult) => void
 }
 
 export interface ReadRange {
@@ -71,7 +77,13 @@ const loadHead = async (kv: KV): Promise<Head> => {
   const stored = await kv.get(HEAD_KEY)
   let head = emptyHead
   if (stored) {
-    const h = decodeRecord(stored) as Head
+    // An unreadable head record is verify's to report; appends go on from the last record.
+    let h: Partial<Head> | undefined
+    try {
+      h = decodeRecord(stored) as Partial<Head>
+    } catch {
+      h = undefined
+    }
     if (typeof h?.pos === "number" && typeof h?.hash === "string") head = { pos: h.pos, hash: h.hash }
   }
   for await (const chunk of kv.entries({ ...eventRange(0), reverse: true, limit: 1 })) {
@@ -158,7 +170,9 @@ export const openStore = async (kv: KV, opts: StoreOptions = {}): Promise<EventS
       head = next
       versions.set(stream, seq)
       waiters.wake()
-      return { events: stored, version: seq, head }
+      const result = { events: stored, version: seq, head }
+      opts.onAppend?.(result)
+      return result
     })
   }
 

@@ -207,6 +207,29 @@ export const contract = (name: string, makeBackend: (t: { teardown: (fn: () => v
     await log.close()
   })
 
+  t.test(`${name}: onAppend runs after each durable append, before the caller resumes`, async (t) => {
+    const b = makeBackend(t)
+    const seen: number[][] = []
+    const log = await b.open({ registry, onAppend: (r) => seen.push(r.events.map((e) => e.pos)) })
+    const first = log.append("a", 0, [started(1), started(2)])
+    const refused = log.append("a", 0, [started(3)]).catch(() => "refused")
+    await first
+    t.same(seen, [[1, 2]], "the hook saw the append before its promise resolved")
+    t.equal(await refused, "refused")
+    t.same(seen, [[1, 2]], "a refused append does not reach the hook")
+    await log.close()
+  })
+
+  t.test(`${name}: an unreadable head record does not stop the log from opening`, async (t) => {
+    const b = makeBackend(t)
+    await seed(b, 2)
+    await withRaw(b, (kv) => kv.batch([{ type: "put", key: HEAD_KEY, value: Uint8Array.of(0xc1) }], { sync: false }))
+    const log = await b.open({ registry })
+    t.equal(log.head().pos, 2, "appends continue after the last record")
+    t.same((await log.verify()).problems.map((p) => p.kind), ["head"])
+    await log.close()
+  })
+
   t.test(`${name}: subscription delivers existing then live events`, async (t) => {
     const b = makeBackend(t)
     const log = await b.open({ registry })
