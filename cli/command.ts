@@ -11,8 +11,18 @@ export interface Parsed {
   readonly positionals: ReadonlyArray<string>
 }
 
-/** What a handler returns: lines for stdout, or a value printed as JSON. */
-export type Output = string | { readonly json: unknown } | void
+/**
+ * What a handler returns: lines for stdout, or a value printed as JSON, or — for commands whose
+ * output is bytes (`cat`) or whose report must go out even when they fail (`fsck`) — raw
+ * streams and an exit code, written as given.
+ */
+export type Output = string | { readonly json: unknown } | RawOutput | void
+
+export interface RawOutput {
+  readonly stdout?: string | Uint8Array
+  readonly stderr?: string
+  readonly exitCode?: number
+}
 
 export interface Command {
   /** Words after `strata`, e.g. ["repo", "commit"]. */

@@ -81,6 +81,11 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     const out = await cmd.run(parsed as never)
     if (typeof out === "string") process.stdout.write(out.endsWith("\n") || out === "" ? out : out + "\n")
     else if (out && "json" in out) process.stdout.write(JSON.stringify(out.json, jsonReplacer, 2) + "\n")
+    else if (out) {
+      if (out.stdout !== undefined) process.stdout.write(out.stdout)
+      if (out.stderr) process.stderr.write(out.stderr)
+      return out.exitCode ?? 0
+    }
     return 0
   } catch (e) {
     return report(e)

@@ -17,3 +17,5 @@ export const isNormalForm = (type: string, bytes: Uint8Array): boolean => {
     return false
   }
 }
+export { printVariant, byteswap, formatDouble } from "./print.js"
+export { glibDict, glibDictOrder } from "./dict-order.js"
