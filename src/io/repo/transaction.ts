@@ -6,19 +6,20 @@
  * the next transaction on this boot removes once its owner is dead.
  */
 import { randomBytes, createHash } from "node:crypto"
-import { mkdir, readdir, readFile, rm, writeFile, open, rename } from "node:fs/promises"
-import { readdirSync, rmSync, createReadStream, createWriteStream, copyFileSync, openSync, writeSync, fchownSync, fchmodSync, futimesSync, closeSync, symlinkSync, lchownSync, lutimesSync, mkdirSync, renameSync } from "node:fs"
+import { mkdir, readdir, readFile, rm, writeFile, open } from "node:fs/promises"
+import { readdirSync, rmSync, createReadStream, createWriteStream, mkdirSync, renameSync } from "node:fs"
 import { pipeline } from "node:stream/promises"
 import { deflateRaw, createDeflateRaw } from "node:zlib"
 import { promisify } from "node:util"
 import { join } from "node:path"
-import { setAttributeSync } from "@napi-rs/xattr"
 import {
-  loosePath, fileHeaderBytes, filezHeaderBytes, serializeBareUserMeta, isSymlink, validateRef, xattrName,
+  loosePath, fileHeaderBytes, filezHeaderBytes, isSymlink, validateRef,
   type Checksum, type FileMeta, type ObjectType,
 } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
 import { isArchive, type Repo } from "./repo.js"
+import { storeContentSync, type ContentSource } from "./object-write.js"
+export type { ContentSource } from "./object-write.js"
 import { flock, syncfs, type FileLock } from "./syscalls.js"
 import { writeRefNow, type RefKind } from "./refs.js"
 
@@ -191,8 +192,6 @@ export const checksumContent = (meta: FileMeta, data: Uint8Array): Checksum => {
   return h.digest("hex")
 }
 
-/** Where a content object's bytes come from: memory, or a file copied/streamed without loading it. */
-export type ContentSource = { readonly data: Uint8Array } | { readonly path: string; readonly size: number }
 
 /**
  * Writes a content object, storing it as the repo mode requires. `known` is the checksum when
@@ -225,7 +224,7 @@ export const writeContentSync = (txn: Transaction, meta: FileMeta, data: Uint8Ar
   }
   const dest = ensureStagingDir(txn, rel)
   try {
-    storeContentSync(txn.repo, dest, meta, { data })
+    storeContentSync(txn.repo.mode, dest, meta, { data })
   } catch (e) {
     rmSync(dest, { force: true })
     throw fsError("write file", dest, e)
@@ -236,77 +235,23 @@ export const writeContentSync = (txn: Transaction, meta: FileMeta, data: Uint8Ar
   return csum
 }
 
-const writeBytes = async (dest: string, mode: number, chunks: ReadonlyArray<Uint8Array>): Promise<void> => {
-  const h = await open(dest, "w", mode)
+const storeContent = async (repo: Repo, dest: string, meta: FileMeta, src: ContentSource): Promise<void> => {
+  if (repo.mode !== "archive" || isSymlink(meta)) return void storeContentSync(repo.mode, dest, meta, src)
+  // Archive payloads compress on the threadpool, so concurrent writes use both cores.
+  if ("data" in src) {
+    const body = await deflateRawAsync(src.data, { level: 6 })
+    return writeBytes(dest, [filezHeaderBytes(meta, BigInt(src.data.length)), body])
+  }
+  await writeBytes(dest, [filezHeaderBytes(meta, BigInt(src.size))])
+  await pipeline(createReadStream(src.path), createDeflateRaw({ level: 6 }), createWriteStream(dest, { flags: "a" }))
+}
+
+const writeBytes = async (dest: string, chunks: ReadonlyArray<Uint8Array>): Promise<void> => {
+  const h = await open(dest, "w", 0o644)
   try {
     await h.writev(chunks as Uint8Array[])
   } finally {
     await h.close()
-  }
-}
-
-const euid = process.geteuid?.() ?? -1
-const egid = process.getegid?.() ?? -1
-
-/**
- * Writes a regular file object and applies its metadata through one descriptor, with
- * synchronous syscalls: measured on a 17k-file tree, handing each of ~6 syscalls per object to
- * the threadpool cost more in futex wake-ups than the syscalls themselves. Chown only when it
- * changes anything; mode and mtime 0 always (as ostree stores bare objects).
- */
-const writeRegular = (dest: string, src: ContentSource, mode: number, owner?: { uid: number; gid: number }): void => {
-  if (!("data" in src)) copyFileSync(src.path, dest)
-  const fd = openSync(dest, "data" in src ? "w" : "r+", 0o600)
-  try {
-    if ("data" in src) writeSync(fd, src.data)
-    if (owner && (owner.uid !== euid || owner.gid !== egid)) fchownSync(fd, owner.uid, owner.gid)
-    fchmodSync(fd, mode)
-    futimesSync(fd, 0, 0)
-  } finally {
-    closeSync(fd)
-  }
-}
-
-const storeContent = async (repo: Repo, dest: string, meta: FileMeta, src: ContentSource): Promise<void> => {
-  if (repo.mode !== "archive") return storeContentSync(repo, dest, meta, src)
-  {
-    {
-      if (isSymlink(meta)) return writeBytes(dest, 0o644, [filezHeaderBytes(meta, 0n)])
-      if ("data" in src) {
-        const body = await deflateRawAsync(src.data, { level: 6 })
-        return writeBytes(dest, 0o644, [filezHeaderBytes(meta, BigInt(src.data.length)), body])
-      }
-      await writeBytes(dest, 0o644, [filezHeaderBytes(meta, BigInt(src.size))])
-      await pipeline(createReadStream(src.path), createDeflateRaw({ level: 6 }), createWriteStream(dest, { flags: "a" }))
-      return
-    }
-  }
-}
-
-const storeContentSync = (repo: Repo, dest: string, meta: FileMeta, src: ContentSource): void => {
-  switch (repo.mode) {
-    case "archive":
-      throw new RepoError({ op: "write file", reason: "Invalid", detail: "archive objects are written asynchronously" })
-    case "bare-user": {
-      // Always a regular file; the real ownership/mode/xattrs live in user.ostreemeta.
-      const payload = isSymlink(meta) ? { data: Buffer.concat([Buffer.from(meta.symlinkTarget), Buffer.of(0)]) } : src
-      writeRegular(dest, payload, isSymlink(meta) ? 0o644 : (meta.mode & 0o775) | 0o400)
-      setAttributeSync(dest, "user.ostreemeta", Buffer.from(serializeBareUserMeta(meta)))
-      return
-    }
-    case "bare":
-    case "bare-user-only": {
-      const owned = repo.mode === "bare"
-      if (isSymlink(meta)) {
-        symlinkSync(meta.symlinkTarget, dest)
-        if (owned && (meta.uid !== euid || meta.gid !== egid)) lchownSync(dest, meta.uid, meta.gid)
-        lutimesSync(dest, 0, 0)
-        return
-      }
-      writeRegular(dest, src, meta.mode & 0o7777, owned ? meta : undefined)
-      if (owned) for (const x of meta.xattrs) setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
-      return
-    }
   }
 }
 
