@@ -25,7 +25,12 @@ export const show: Command = {
       return formatRawValue(v.type, v.value, noSwap)
     }
     const o = await showObject(repo, rev)
-    if (flag(args.values.raw)) return { stdout: formatRawObject(o.type, o.checksum, o.bytes, noSwap) }
+    // ostree -B prints the unswapped variant and then, unlike --raw, still the commit's fields.
+    if (noSwap) {
+      const fields = o.commit ? formatCommit(o.checksum, o.commit).replace(/^.*\n/, "") : ""
+      return { stdout: formatRawObject(o.type, o.checksum, o.bytes, true) + fields }
+    }
+    if (flag(args.values.raw)) return { stdout: formatRawObject(o.type, o.checksum, o.bytes) }
     return { stdout: o.commit ? formatCommit(o.checksum, o.commit) : `${o.type} ${o.checksum}\n` }
   },
 }

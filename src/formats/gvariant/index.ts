@@ -19,3 +19,4 @@ export const isNormalForm = (type: string, bytes: Uint8Array): boolean => {
 }
 export { printVariant, byteswap, formatDouble } from "./print.js"
 export { glibDict, glibDictOrder } from "./dict-order.js"
+export { parseVariantText } from "./parse-text.js"
