@@ -7,9 +7,10 @@ import { fsck } from "./fsck.js"
 import { init } from "./init.js"
 import { log } from "./log.js"
 import { ls } from "./ls.js"
+import { prune } from "./prune.js"
 import { refs, revParse } from "./refs.js"
 import { reset } from "./reset.js"
 import { show } from "./show.js"
 import { summary } from "./summary.js"
 
-export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary]
+export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune]

@@ -5,7 +5,7 @@
 
 const UNITS = ["kB", "MB", "GB", "TB", "PB", "EB"] as const
 
-/** g_format_size: "1 byte", "182 bytes", "100.5 kB", "1.2 MB" (powers of 1000). */
+/** g_format_size: "1 byte", "182 bytes", "100.5 kB", "1.2 MB" (powers of 1000; GLib puts a no-break space before units). */
 export const formatSize = (bytes: number | bigint): string => {
   const n = Number(bytes)
   if (n < 1000) return `${n} ${n === 1 ? "byte" : "bytes"}`
@@ -15,7 +15,16 @@ export const formatSize = (bytes: number | bigint): string => {
     factor *= 1000
     unit++
   }
-  return `${(n / factor).toFixed(1)} ${UNITS[unit]}`
+  return `${printf1(n / factor)}\u00a0${UNITS[unit]}`
+}
+
+/** printf("%.1f"): like toFixed(1), but an exact tie rounds to even as glibc does (1.25 → "1.2"). */
+const printf1 = (d: number): string => {
+  if (Number.isInteger(d * 20) && !Number.isInteger(d * 10)) {
+    const q = Math.floor(d * 10)
+    return ((q % 2 === 0 ? q : q + 1) / 10).toFixed(1)
+  }
+  return d.toFixed(1)
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, "0")
