@@ -8,9 +8,10 @@ import { init } from "./init.js"
 import { log } from "./log.js"
 import { ls } from "./ls.js"
 import { prune } from "./prune.js"
+import { pullLocalCommand } from "./pull-local.js"
 import { refs, revParse } from "./refs.js"
 import { reset } from "./reset.js"
 import { show } from "./show.js"
 import { summary } from "./summary.js"
 
-export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune]
+export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune, pullLocalCommand]
