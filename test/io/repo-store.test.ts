@@ -186,3 +186,23 @@ t.test("two processes committing at once leave a consistent repo", async (t) => 
   t.match(sh("ostree", [`--repo=${repoPath}`, "fsck"]), /no errors found/)
   t.same(sh("ostree", [`--repo=${repoPath}`, "refs"]).trim().split("\n").sort(), ["b0", "b1", "b2", "b3"])
 })
+
+t.test("the worker pool and the in-process importer store identical repos", async (t) => {
+  for (const mode of modes) {
+    const dir = tmp(t)
+    const input = join(dir, "in")
+    makeTree(input, { ownership: mode !== "bare-user-only", xattrs: mode !== "bare-user-only" })
+    for (let i = 0; i < 300; i++) writeFileSync(join(input, `usr/share/f${i}`), `file ${i % 50}\n`)
+    const commits = []
+    for (const env of [{ STRATA_WORKERS: "1" }, { STRATA_WORKERS: "2", STRATA_POOL_MIN_FILES: "1" }] as Array<Record<string, string>>) {
+      const repo = join(dir, `repo-${env.STRATA_WORKERS}`)
+      t.equal(strata(["repo", `--repo=${repo}`, "init", `--mode=${mode}`]).status, 0)
+      const r = strata(["repo", `--repo=${repo}`, "commit", "-b", "m", `--tree=dir=${input}`, "--timestamp=@1000"], { env })
+      t.equal(r.status, 0, r.stderr)
+      commits.push(r.stdout.trim())
+      t.match(sh("ostree", [`--repo=${repo}`, "fsck"]), /no errors found/, `${mode} with ${env.STRATA_WORKERS} worker(s): ostree fsck clean`)
+      t.same(readdirSync(join(repo, "tmp")).filter((n) => n.startsWith("staging-")), [], "staging removed")
+    }
+    t.equal(commits[0], commits[1], `${mode}: same commit either way`)
+  }
+})

@@ -6,8 +6,8 @@
  * the threadpool stays busy while memory stays bounded; hardlinked inputs are read once (by
  * dev:ino); identical dirmetas are hashed once; an object already present is never rewritten.
  */
-import { lstat, readlink } from "node:fs/promises"
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs"
+import { lstat } from "node:fs/promises"
+import { lstatSync, readdirSync, readlinkSync } from "node:fs"
 import type { Stats } from "node:fs"
 import { createReadStream } from "node:fs"
 import { createHash } from "node:crypto"
@@ -18,12 +18,14 @@ import {
 } from "../../formats/ostree/index.js"
 import { variant, type Variant } from "../../formats/gvariant/index.js"
 import { RepoError, fsError } from "./error.js"
-import { budget, type Budget } from "./limit.js"
+import { makeImporter } from "./import-file.js"
+import { runImportPool, workerCount } from "./import-pool.js"
+import type { ImportJob, ImportResult } from "./import-types.js"
 import { emptyTree, expand, treeFromDirtree, writeMutableTree, type MutableTree } from "./mutable-tree.js"
 import { loadCommit, readXattrs } from "./object-read.js"
 import { readRef, resolveRev } from "./refs.js"
 import type { Repo } from "./repo.js"
-import { checksumContent, setRef, withTransaction, writeContent, writeContentFrom, writeContentSync, writeMetadata, type Transaction, type TransactionStats } from "./transaction.js"
+import { recordStaged, setRef, withTransaction, writeContentFrom, writeMetadata, type Transaction, type TransactionStats } from "./transaction.js"
 
 export type TreeSource = { readonly dir: string } | { readonly ref: string }
 
@@ -53,14 +55,22 @@ export interface CommitResult {
 
 /** Files at or below this size are read whole; larger ones stream (bounded memory). */
 const WHOLE_FILE_MAX = 16 << 20
+/** Below this many files, worker start-up costs more than it saves (STRATA_POOL_MIN_FILES overrides, for tests). */
+const poolMinFiles = (): number => {
+  const env = Number(process.env.STRATA_POOL_MIN_FILES)
+  return Number.isInteger(env) && env > 0 ? env : 2000
+}
 
 interface ImportCtx {
   readonly repo: Repo
   readonly txn: Transaction
   readonly opts: CommitOptions
-  readonly budget: Budget
-  readonly byInode: Map<string, Promise<Checksum>>
   readonly dirmetas: Map<string, Promise<Checksum>>
+  /** Files to import, with where their checksum goes; hardlinked inputs share one job. */
+  readonly jobs: ImportJob[]
+  readonly sizes: number[]
+  readonly targets: Array<Array<readonly [MutableTree, string]>>
+  readonly byInode: Map<string, number>
 }
 
 const fileMeta = (ctx: ImportCtx, st: Stats, target: string, xattrs: Xattrs): FileMeta => {
@@ -82,36 +92,6 @@ const fileMeta = (ctx: ImportCtx, st: Stats, target: string, xattrs: Xattrs): Fi
 const xattrsOf = (ctx: ImportCtx, path: string): Xattrs =>
   ctx.opts.noXattrs || ctx.repo.mode === "bare-user-only" ? [] : readXattrs(path)
 
-const importFile = async (ctx: ImportCtx, path: string, st: Stats): Promise<Checksum> => {
-  const key = `${st.dev}:${st.ino}`
-  if (st.nlink > 1) {
-    const seen = ctx.byInode.get(key)
-    if (seen) return seen
-  }
-  // Archive writes hold a zlib deflate state (~300 KB) per file in flight; count it, or thousands
-  // of small files compress at once (measured: 1.2 GB RSS on the bench tree without this).
-  const weight = Math.min(st.size, WHOLE_FILE_MAX) + (ctx.repo.mode === "archive" ? 320 << 10 : 0)
-  const work = ctx.budget.run(weight, async () => {
-    try {
-      if (st.isSymbolicLink()) {
-        const meta = fileMeta(ctx, st, await readlink(path), xattrsOf(ctx, path))
-        return writeContent(ctx.txn, meta, new Uint8Array(0))
-      }
-      const meta = fileMeta(ctx, st, "", xattrsOf(ctx, path))
-      if (st.size > WHOLE_FILE_MAX) return writeContentFrom(ctx.txn, meta, { path, size: st.size }, await hashLargeFile(meta, path))
-      if (ctx.repo.mode === "archive") return writeContent(ctx.txn, meta, readFileSync(path))
-      // Read into one reused buffer and write synchronously: no per-file allocation (whose page
-      // faults dominated kernel time when measured) and no interleaving that could reuse it early.
-      const data = readInto(path, st.size)
-      return writeContentSync(ctx.txn, meta, data, checksumContent(meta, data))
-    } catch (e) {
-      throw fsError("commit: import file", path, e)
-    }
-  })
-  if (st.nlink > 1) ctx.byInode.set(key, work)
-  return work
-}
-
 const dirmetaFor = (ctx: ImportCtx, path: string, st: Stats): Promise<Checksum> => {
   const meta = fileMeta(ctx, st, "", xattrsOf(ctx, path))
   const bytes = serializeDirmeta({ uid: meta.uid, gid: meta.gid, mode: S_IFDIR | (meta.mode & 0o7777), xattrs: meta.xattrs })
@@ -121,8 +101,28 @@ const dirmetaFor = (ctx: ImportCtx, path: string, st: Stats): Promise<Checksum> 
   return p
 }
 
-/** Imports `path` (a directory) into `into`, overlaying what is there (later --tree args win). */
-const importDir = async (ctx: ImportCtx, path: string, into: MutableTree, st: Stats): Promise<void> => {
+/** Queues a file: its checksum is filled into `node` under `name` once imported. */
+const queueFile = (ctx: ImportCtx, node: MutableTree, name: string, path: string, st: Stats): void => {
+  const key = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined
+  const seen = key ? ctx.byInode.get(key) : undefined
+  if (seen !== undefined) {
+    ctx.targets[seen]!.push([node, name])
+    return
+  }
+  let target = ""
+  try {
+    if (st.isSymbolicLink()) target = readlinkSync(path)
+  } catch (e) {
+    throw fsError("commit: readlink", path, e)
+  }
+  ctx.jobs.push({ path, meta: fileMeta(ctx, st, target, xattrsOf(ctx, path)) })
+  ctx.sizes.push(st.isSymbolicLink() ? 0 : st.size)
+  ctx.targets.push([[node, name]])
+  if (key) ctx.byInode.set(key, ctx.jobs.length - 1)
+}
+
+/** Walks `path` (a directory) into `into`, overlaying what is there (later --tree args win). */
+const walkDir = async (ctx: ImportCtx, path: string, into: MutableTree, st: Stats): Promise<void> => {
   await expand(ctx.repo, into)
   into.metaChecksum = await dirmetaFor(ctx, path, st)
   let names: string[]
@@ -131,46 +131,64 @@ const importDir = async (ctx: ImportCtx, path: string, into: MutableTree, st: St
   } catch (e) {
     throw fsError("commit: read directory", path, e)
   }
-  await Promise.all(
-    names.map(async (name) => {
-      validateFilename(name)
-      const child = join(path, name)
-      let cst: Stats
-      try {
-        cst = lstatSync(child)
-      } catch (e) {
-        throw fsError("commit: stat", child, e)
-      }
-      const fmt = cst.mode & S_IFMT
-      if (fmt === S_IFDIR) {
-        into.files.delete(name)
-        let sub = into.dirs.get(name)
-        if (!sub) into.dirs.set(name, (sub = emptyTree()))
-        await importDir(ctx, child, sub, cst)
-      } else if (fmt === S_IFREG || fmt === S_IFLNK) {
-        into.dirs.delete(name)
-        into.files.set(name, await importFile(ctx, child, cst))
-      } else {
-        throw new RepoError({ op: "commit", reason: "Unsupported", path: child, detail: "device nodes, fifos and sockets cannot be committed" })
-      }
-    }),
-  )
+  for (const name of names) {
+    validateFilename(name)
+    const child = join(path, name)
+    let cst: Stats
+    try {
+      cst = lstatSync(child)
+    } catch (e) {
+      throw fsError("commit: stat", child, e)
+    }
+    const fmt = cst.mode & S_IFMT
+    if (fmt === S_IFDIR) {
+      into.files.delete(name)
+      let sub = into.dirs.get(name)
+      if (!sub) into.dirs.set(name, (sub = emptyTree()))
+      await walkDir(ctx, child, sub, cst)
+    } else if (fmt === S_IFREG || fmt === S_IFLNK) {
+      into.dirs.delete(name)
+      queueFile(ctx, into, name, child, cst)
+    } else {
+      throw new RepoError({ op: "commit", reason: "Unsupported", path: child, detail: "device nodes, fifos and sockets cannot be committed" })
+    }
+  }
 }
 
-let shared = Buffer.allocUnsafe(1 << 20)
-const readInto = (path: string, size: number): Buffer => {
-  if (shared.length < size) shared = Buffer.allocUnsafe(Math.max(size, shared.length * 2))
-  const fd = openSync(path, "r")
-  try {
-    let n = 0
-    while (n < size) {
-      const r = readSync(fd, shared, n, size - n, n)
-      if (r === 0) break
-      n += r
-    }
-    return shared.subarray(0, n)
-  } finally {
-    closeSync(fd)
+/**
+ * Imports every queued file. Large files stream in-process; the rest go to worker threads when
+ * there are enough of them to pay for the workers (both cores hash, compress and write), else
+ * through the same synchronous importer in-process.
+ */
+const importQueued = async (ctx: ImportCtx): Promise<void> => {
+  const { txn, repo } = ctx
+  const small: number[] = []
+  const large: number[] = []
+  ctx.sizes.forEach((size, i) => (size > WHOLE_FILE_MAX ? large : small).push(i))
+  const init = { mode: repo.mode, objectsDir: `${repo.path}/objects`, stagingDir: txn.staging }
+  const workers = workerCount()
+  const smallJobs = small.map((i) => ctx.jobs[i]!)
+  let results: ImportResult[]
+  if (workers > 1 && small.length >= poolMinFiles()) results = await runImportPool(init, smallJobs, workers)
+  else {
+    const importer = makeImporter(init)
+    results = smallJobs.map((j) => {
+      try {
+        return importer.importFile(j)
+      } catch (e) {
+        throw fsError("commit: import file", j.path, e)
+      }
+    })
+  }
+  small.forEach((jobIndex, k) => {
+    const r = results[k]!
+    recordStaged(txn, r)
+    for (const [node, name] of ctx.targets[jobIndex]!) node.files.set(name, r.csum)
+  })
+  for (const i of large) {
+    const job = ctx.jobs[i]!
+    const csum = await writeContentFrom(txn, job.meta, { path: job.path, size: ctx.sizes[i]! }, await hashLargeFile(job.meta, job.path))
+    for (const [node, name] of ctx.targets[i]!) node.files.set(name, csum)
   }
 }
 
@@ -191,7 +209,7 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
   if (opts.trees.length === 0) throw new RepoError({ op: "commit", reason: "Invalid", detail: "no tree given" })
   const parent = opts.parent !== undefined ? opts.parent : opts.branch ? ((await readRef(repo, "heads", opts.branch)) ?? null) : null
   const [commit, stats] = await withTransaction(repo, async (txn) => {
-    const ctx: ImportCtx = { repo, txn, opts, budget: budget(64 << 20), byInode: new Map(), dirmetas: new Map() }
+    const ctx: ImportCtx = { repo, txn, opts, dirmetas: new Map(), jobs: [], sizes: [], targets: [], byInode: new Map() }
     const root = emptyTree()
     for (const src of opts.trees) {
       if ("dir" in src) {
@@ -202,7 +220,10 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
           throw fsError("commit", src.dir, e)
         }
         if (!st.isDirectory()) throw new RepoError({ op: "commit", reason: "Invalid", path: src.dir, detail: "not a directory" })
-        await importDir(ctx, src.dir, root, st)
+        await walkDir(ctx, src.dir, root, st)
+        await importQueued(ctx)
+        ctx.jobs.length = ctx.sizes.length = ctx.targets.length = 0
+        ctx.byInode.clear()
       } else {
         const c = await loadCommit(repo, await resolveRev(repo, src.ref, parentOf(repo)))
         if (root.files.size === 0 && root.dirs.size === 0 && !root.contents) Object.assign(root, treeFromDirtree(c.rootTree, c.rootMeta))

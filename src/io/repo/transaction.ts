@@ -255,6 +255,16 @@ const writeBytes = async (dest: string, chunks: ReadonlyArray<Uint8Array>): Prom
   }
 }
 
+/** Records an object that an importer (in-process or a worker) staged directly. */
+export const recordStaged = (txn: Transaction, r: { rel: string; written: boolean; bytes: number }): void => {
+  assertOpen(txn, "write file")
+  if (r.written) {
+    txn.staged.add(r.rel)
+    txn.stats.contentWritten++
+    txn.stats.contentBytesWritten += r.bytes
+  } else txn.stats.objectsSkipped++ // already in objects/, or staged by another worker that reports it
+}
+
 /** Buffers a ref update; it is written at commit, after every object is durable. */
 export const setRef = (txn: Transaction, ref: string, csum: Checksum | null, kind: RefKind = "heads"): void => {
   assertOpen(txn, "set ref")
