@@ -6,8 +6,10 @@
 import { makeRegistry } from "./registry.js"
 import { systemEvents } from "./types/system.js"
 import { transactionEvents } from "./types/transaction.js"
+import { deploymentEvents } from "./types/deployment.js"
 
 export const catalog = makeRegistry([
   ...systemEvents,
   ...transactionEvents,
+  ...deploymentEvents,
 ])

@@ -1,0 +1,116 @@
+/**
+ * Step events of the sysroot transactions (deploy, rollback, undeploy, cleanup, pin, kargs,
+ * finalize-staged). Each step is a pair: an *intent* appended durably before its side effect
+ * (the step's input: everything recovery needs to undo a partial effect) and a *fact* appended
+ * once the effect is durable (the step's output). The deployments/bootloader projections
+ * (src/projections) fold the facts; intents only matter to recovery.
+ *
+ * A deployment is named by `{stateroot, checksum, serial}`: its directory is
+ * `ostree/deploy/$stateroot/deploy/$checksum.$serial` (FORMATS.md 6.1).
+ */
+import * as Schema from "effect/Schema"
+import { defineStep } from "../event-def.js"
+import { DeploymentRecord } from "./system.js"
+
+const Int = Schema.Number.check(Schema.isInt())
+const BootVersion = Schema.Number.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 1 }))
+
+/** The fields naming one deployment. */
+export const deploymentRefFields = { stateroot: Schema.String, checksum: Schema.String, serial: Int }
+export const DeploymentRef = Schema.Struct(deploymentRefFields)
+export type DeploymentRef = typeof DeploymentRef.Type
+
+/** About to write `deploy/$checksum.$serial` (+ `.origin`); undo removes whatever part exists. */
+export const DeployRequested = defineStep("DeployRequested", "intent", {
+  ...deploymentRefFields,
+  /** The .origin keyfile text to write. */
+  origin: Schema.optionalKey(Schema.String),
+  /** Kernel arguments for its boot entry (without `ostree=`). */
+  kargs: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Staged (`--stage`): written now, put in the bootloader by finalize-staged. */
+  staged: Schema.optionalKey(Schema.Boolean),
+})
+
+/** The deployment directory and its .origin are complete and synced. */
+export const DeploymentWritten = defineStep("DeploymentWritten", "fact", {
+  deployment: DeploymentRecord,
+  kargs: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** The commit's `version` metadata, if any. */
+  version: Schema.optionalKey(Schema.String),
+})
+
+/**
+ * The whole new boot list (ostree writes deployments as a list, never a diff): the inactive
+ * `boot/loader.$bootversion` side is being built and will be swapped in by renaming
+ * `boot/loader.tmp` over `boot/loader` — the point of no return of sysroot transactions.
+ */
+export const BootloaderSwapRequested = defineStep("BootloaderSwapRequested", "intent", {
+  bootversion: BootVersion,
+  subbootversion: BootVersion,
+  deployments: Schema.Array(DeploymentRef),
+})
+
+/** `boot/loader` now points at `loader.$bootversion`, listing `deployments` in boot order. */
+export const BootloaderSwapped = defineStep("BootloaderSwapped", "fact", {
+  bootversion: BootVersion,
+  subbootversion: BootVersion,
+  deployments: Schema.Array(DeploymentRef),
+})
+
+/** About to delete a deployment that is no longer in the boot list (cleanup, undeploy). */
+export const DeploymentRemoveRequested = defineStep("DeploymentRemoveRequested", "intent", deploymentRefFields)
+
+/** The deployment directory and its .origin are gone. */
+export const DeploymentRemoved = defineStep("DeploymentRemoved", "fact", deploymentRefFields)
+
+/** About to remove what no deployment uses: old boot dirs, bootcsum dirs, staging, objects. */
+export const CleanupRequested = defineStep("CleanupRequested", "intent", {
+  /** Also prune the repo (`cleanup -p` / ostree's default prune). */
+  prune: Schema.optionalKey(Schema.Boolean),
+})
+
+export const CleanupDone = defineStep("CleanupDone", "fact", {
+  /** Paths removed, relative to the sysroot. */
+  removed: Schema.Array(Schema.String),
+  prunedObjects: Schema.optionalKey(Int),
+})
+
+/** About to rewrite a deployment's kernel arguments in place (`admin kargs edit-in-place`). */
+export const KargsChangeRequested = defineStep("KargsChangeRequested", "intent", {
+  ...deploymentRefFields,
+  kargs: Schema.Array(Schema.String),
+})
+
+export const KargsChanged = defineStep("KargsChanged", "fact", {
+  ...deploymentRefFields,
+  kargs: Schema.Array(Schema.String),
+  /** The arguments before, so an abort can put them back. */
+  previous: Schema.Array(Schema.String),
+})
+
+/** About to (un)pin a deployment (`[libostree-transient] pinned` in its .origin). */
+export const PinRequested = defineStep("PinRequested", "intent", {
+  ...deploymentRefFields,
+  pinned: Schema.Boolean,
+})
+
+export const PinChanged = defineStep("PinChanged", "fact", {
+  ...deploymentRefFields,
+  pinned: Schema.Boolean,
+  previous: Schema.Boolean,
+})
+
+export const deploymentEvents = [
+  DeployRequested,
+  DeploymentWritten,
+  BootloaderSwapRequested,
+  BootloaderSwapped,
+  DeploymentRemoveRequested,
+  DeploymentRemoved,
+  CleanupRequested,
+  CleanupDone,
+  KargsChangeRequested,
+  KargsChanged,
+  PinRequested,
+  PinChanged,
+]
