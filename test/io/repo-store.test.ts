@@ -1,5 +1,5 @@
 import t from "tap"
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync, lstatSync } from "node:fs"
 import { join } from "node:path"
 import { spawn } from "node:child_process"
 import { tmp, sh, strata, ostreeContentChecksum } from "../helpers/tmp.js"
@@ -204,5 +204,21 @@ t.test("the worker pool and the in-process importer store identical repos", asyn
       t.same(readdirSync(join(repo, "tmp")).filter((n) => n.startsWith("staging-")), [], "staging removed")
     }
     t.equal(commits[0], commits[1], `${mode}: same commit either way`)
+    if (mode === "bare") {
+      const pool = { STRATA_WORKERS: "2", STRATA_POOL_MIN_FILES: "1" }
+      const repo = join(dir, "repo-2")
+      const co = join(dir, "co-pool")
+      t.equal(strata(["repo", `--repo=${repo}`, "checkout", "-H", "m", co], { env: pool }).status, 0)
+      t.same(describeTree(co, { xattrs: true }), describeTree(input, { xattrs: true }), "pool-verified checkout -H reproduces the input")
+      const obj = readdirSync(join(repo, "objects"), { recursive: true }).map(String).find((n) => n.endsWith(".file") && lstatSync(join(repo, "objects", n)).isFile() && lstatSync(join(repo, "objects", n)).size > 100)!
+      const p = join(repo, "objects", obj)
+      const bytes = readFileSync(p)
+      bytes[0] ^= 1
+      writeFileSync(p, bytes)
+      const bad = strata(["repo", `--repo=${repo}`, "checkout", "-H", "m", join(dir, "co-bad")], { env: pool })
+      t.not(bad.status, 0, "a corrupted object is refused by the pool verifier")
+      t.match(bad.stderr, /^strata: .*corrupted: checksum mismatch\n$/)
+      t.notOk(existsSync(join(dir, "co-bad")), "nothing created")
+    }
   }
 })

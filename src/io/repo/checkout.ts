@@ -12,6 +12,7 @@ import { S_IFMT, S_IFREG, xattrName, type Checksum, type Dirmeta, type Dirtree, 
 import { RepoError, fsError } from "./error.js"
 import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
 import { resolveRev } from "./refs.js"
+import { poolMinFiles, runVerifyPool, workerCount } from "./import-pool.js"
 import type { Repo } from "./repo.js"
 
 export interface CheckoutOptions {
@@ -82,8 +83,27 @@ export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ com
   // Validate the whole tree (names, checksums) before creating anything, so a hostile or corrupt
   // dirtree leaves the destination untouched.
   const plan = loadPlan(ctx, tree, meta)
+  if (hardlink) await verifyAhead(ctx, plan)
   checkoutDir(ctx, plan, opts.destination, true)
   return { commit: commitCsum }
+}
+
+/**
+ * A hardlink checkout of a large tree verifies every object on the worker pool first (both
+ * cores hash), so the link pass that follows only links. Small trees verify inline as they go.
+ */
+const verifyAhead = async (ctx: Ctx, plan: PlannedDir): Promise<void> => {
+  const all = new Set<Checksum>()
+  const collect = (p: PlannedDir): void => {
+    for (const f of p.tree.files) all.add(f.checksum)
+    for (const [, d] of p.dirs) collect(d)
+  }
+  collect(plan)
+  const workers = workerCount()
+  if (workers < 2 || all.size < poolMinFiles()) return
+  const empty = await runVerifyPool(ctx.repo, [...all], workers)
+  for (const c of all) ctx.verified.add(c)
+  for (const c of empty) ctx.copyInstead.add(c)
 }
 
 interface PlannedDir {

@@ -19,7 +19,7 @@ import {
 import { variant, type Variant } from "../../formats/gvariant/index.js"
 import { RepoError, fsError } from "./error.js"
 import { makeImporter } from "./import-file.js"
-import { runImportPool, workerCount } from "./import-pool.js"
+import { poolMinFiles, runImportPool, workerCount } from "./import-pool.js"
 import type { ImportJob, ImportResult } from "./import-types.js"
 import { emptyTree, expand, treeFromDirtree, writeMutableTree, type MutableTree } from "./mutable-tree.js"
 import { loadCommit, readXattrs } from "./object-read.js"
@@ -55,11 +55,7 @@ export interface CommitResult {
 
 /** Files at or below this size are read whole; larger ones stream (bounded memory). */
 const WHOLE_FILE_MAX = 16 << 20
-/** Below this many files, worker start-up costs more than it saves (STRATA_POOL_MIN_FILES overrides, for tests). */
-const poolMinFiles = (): number => {
-  const env = Number(process.env.STRATA_POOL_MIN_FILES)
-  return Number.isInteger(env) && env > 0 ? env : 2000
-}
+
 
 interface ImportCtx {
   readonly repo: Repo
