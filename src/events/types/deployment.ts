@@ -25,8 +25,8 @@ export const DeployRequested = defineStep("DeployRequested", "intent", {
   ...deploymentRefFields,
   /** The .origin keyfile text to write. */
   origin: Schema.optionalKey(Schema.String),
-  /** Kernel arguments for its boot entry (without `ostree=`). */
-  kargs: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Kernel arguments for its boot entry: the BLS `options` line without `ostree=`. */
+  kargs: Schema.optionalKey(Schema.String),
   /** Staged (`--stage`): written now, put in the bootloader by finalize-staged. */
   staged: Schema.optionalKey(Schema.Boolean),
 })
@@ -34,7 +34,8 @@ export const DeployRequested = defineStep("DeployRequested", "intent", {
 /** The deployment directory and its .origin are complete and synced. */
 export const DeploymentWritten = defineStep("DeploymentWritten", "fact", {
   deployment: DeploymentRecord,
-  kargs: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** The BLS `options` line without `ostree=` (io/sysroot's Deployment.kargs). */
+  kargs: Schema.optionalKey(Schema.String),
   /** The commit's `version` metadata, if any. */
   version: Schema.optionalKey(Schema.String),
 })
@@ -75,23 +76,28 @@ export const CleanupDone = defineStep("CleanupDone", "fact", {
   prunedObjects: Schema.optionalKey(Int),
 })
 
-/** About to rewrite a deployment's kernel arguments in place (`admin kargs edit-in-place`). */
+/**
+ * About to rewrite a deployment's kernel arguments in place (`admin kargs edit-in-place`).
+ * `previous` is part of the request, read before anything changed: a re-run of the idempotent
+ * step would read the new value, and undo needs the old one.
+ */
 export const KargsChangeRequested = defineStep("KargsChangeRequested", "intent", {
   ...deploymentRefFields,
-  kargs: Schema.Array(Schema.String),
+  kargs: Schema.String,
+  previous: Schema.String,
 })
 
 export const KargsChanged = defineStep("KargsChanged", "fact", {
   ...deploymentRefFields,
-  kargs: Schema.Array(Schema.String),
-  /** The arguments before, so an abort can put them back. */
-  previous: Schema.Array(Schema.String),
+  kargs: Schema.String,
+  previous: Schema.String,
 })
 
-/** About to (un)pin a deployment (`[libostree-transient] pinned` in its .origin). */
+/** About to (un)pin a deployment (`[libostree-transient] pinned` in its .origin); `previous` as for kargs. */
 export const PinRequested = defineStep("PinRequested", "intent", {
   ...deploymentRefFields,
   pinned: Schema.Boolean,
+  previous: Schema.Boolean,
 })
 
 export const PinChanged = defineStep("PinChanged", "fact", {
