@@ -178,11 +178,13 @@ t.test("two processes committing at once leave a consistent repo", async (t) => 
     return d
   })
   const run = (i: number) =>
-    new Promise<number>((resolve) => {
-      const p = spawn(process.execPath, [join(process.cwd(), "bin/strata.js"), "repo", `--repo=${repoPath}`, "commit", "-b", `b${i}`, `--tree=dir=${inputs[i]}`], { stdio: "ignore" })
-      p.on("exit", (code) => resolve(code ?? -1))
+    new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [join(process.cwd(), "bin/strata.js"), "repo", `--repo=${repoPath}`, "commit", "-b", `b${i}`, `--tree=dir=${inputs[i]}`], { stdio: ["ignore", "ignore", "pipe"] })
+      let err = ""
+      p.stderr.on("data", (d) => (err += d))
+      p.on("exit", (code) => resolve(`${code}${err ? ` ${err.trim()}` : ""}`))
     })
-  t.same(await Promise.all([0, 1, 2, 3].map(run)), [0, 0, 0, 0], "all four commits succeed")
+  t.same(await Promise.all([0, 1, 2, 3].map(run)), ["0", "0", "0", "0"], "all four commits succeed")
   t.match(sh("ostree", [`--repo=${repoPath}`, "fsck"]), /no errors found/)
   t.same(sh("ostree", [`--repo=${repoPath}`, "refs"]).trim().split("\n").sort(), ["b0", "b1", "b2", "b3"])
 })
