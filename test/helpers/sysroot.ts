@@ -26,7 +26,7 @@ export interface OsTreeOptions {
   readonly initramfs?: string | null
   readonly kver?: string
   readonly prettyName?: string
-  /** Files under usr/etc (relative path → content); a value ending in "/" makes a directory. */
+  /** Files under usr/etc (relative path → content); a path ending in "/" makes a directory. */
   readonly etc?: Record<string, string>
   readonly varFiles?: Record<string, string>
 }
@@ -44,7 +44,7 @@ export const makeOsTree = (root: string, o: OsTreeOptions = {}): void => {
   mkdirSync(join(root, "usr/etc"), { recursive: true })
   for (const [p, content] of Object.entries(o.etc ?? { "os.conf": "default=1\n" })) {
     const full = join(root, "usr/etc", p)
-    if (content.endsWith("/")) mkdirSync(full, { recursive: true })
+    if (p.endsWith("/")) mkdirSync(full, { recursive: true })
     else {
       mkdirSync(join(full, ".."), { recursive: true })
       writeFileSync(full, content)
@@ -57,9 +57,10 @@ export const makeOsTree = (root: string, o: OsTreeOptions = {}): void => {
 }
 
 /** Every path under `root` with its type and content (files), link target (links) — for "nothing changed". */
-export const snapshot = (root: string): string[] => {
+export const snapshot = (root: string, skip: (rel: string) => boolean = () => false): string[] => {
   const out: string[] = []
   const walk = (rel: string): void => {
+    if (rel && skip(rel)) return
     const p = rel ? join(root, rel) : root
     const st = lstatSync(p)
     if (st.isDirectory()) {
