@@ -9,9 +9,11 @@ import { log } from "./log.js"
 import { ls } from "./ls.js"
 import { prune } from "./prune.js"
 import { pullLocalCommand } from "./pull-local.js"
+import { pullCommand } from "./pull.js"
+import { remoteCommands } from "./remote.js"
 import { refs, revParse } from "./refs.js"
 import { reset } from "./reset.js"
 import { show } from "./show.js"
 import { summary } from "./summary.js"
 
-export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune, pullLocalCommand]
+export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune, pullLocalCommand, pullCommand, ...remoteCommands]

@@ -14,6 +14,10 @@ export type Reason =
   | "Locked"
   | "Unsupported"
   | "Io"
+  /** A remote could not be reached or answered with an error (HTTP status, timeout, reset). */
+  | "Network"
+  /** A signature is missing, invalid or from an untrusted or revoked key. */
+  | "Untrusted"
 
 /** Distinct exit codes per reason, so scripts can tell a missing ref from a corrupt object. */
 export const exitCodeFor: Record<Reason, number> = {
@@ -26,6 +30,8 @@ export const exitCodeFor: Record<Reason, number> = {
   NoSpace: 8,
   Unsupported: 9,
   Io: 10,
+  Network: 11,
+  Untrusted: 12,
 }
 
 /** Maps a Node system error code to a Reason. */
