@@ -111,7 +111,6 @@ export const writeBootloaderSide = async (opts: WriteBootloaderOptions): Promise
   }
 
   const b = other(state.bootversion)
-  const s = other(readSubbootversion(sysroot, b))
   // Find every kernel first: a deployment without one, or a full /boot, fails before any write.
   const kernels: KernelLayout[] = []
   let needed = 0
@@ -125,6 +124,13 @@ export const writeBootloaderSide = async (opts: WriteBootloaderOptions): Promise
   }
   await checkBootSpace({ boot: bootPath(sysroot), neededBytes: needed + list.length * 4096 })
   const names = await Promise.all(list.map((d) => osName(deploymentPath(sysroot, d))))
+
+  // Start the inactive bootversion from nothing (what ostree's prepare_cleanup leaves): then
+  // its sub-bootversion is always 1 and a rerun after a crash rebuilds exactly the same side.
+  for (const p of [loaderTmpPath(sysroot), loaderDirPath(sysroot, b), bootlinkPath(sysroot, b), subbootPath(sysroot, b, 0), subbootPath(sysroot, b, 1)]) {
+    await rmrf(p, "write bootloader")
+  }
+  const s = other(readSubbootversion(sysroot, b))
 
   const entriesDir = entriesPath(sysroot, b)
   await rmrf(entriesDir, "write bootloader")
@@ -254,7 +260,10 @@ export const discardBootloaderSide = async (opts: { readonly sysroot: string; re
     await rmrf(subbootPath(sysroot, side.bootversion, s), op)
     await deleteDeploymentRefs(repo, side.bootversion, s)
   }
+  // Kernel directories of the side's deployments that the live list does not boot are this
+  // side's (even when a rerun found them already there and did not list them as created).
   const state = await loadSysroot({ sysroot })
-  const used = new Set(state.deployments.map((d) => bootcsumPath(sysroot, d.stateroot, d.bootcsum)))
-  for (const dir of side.createdBootDirs) if (!used.has(dir)) await rmrf(dir, op)
+  const used = new Set(state.deployments.map((d) => d.bootcsum))
+  const mine = new Set([...side.createdBootDirs, ...side.deployments.filter((d) => !used.has(d.bootcsum)).map((d) => bootcsumPath(sysroot, d.stateroot, d.bootcsum))])
+  for (const dir of mine) if (!used.has(dir.slice(-64))) await rmrf(dir, op)
 }

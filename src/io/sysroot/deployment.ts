@@ -11,7 +11,7 @@
  * `prepareDeployment` again with the same `serial` redoes it from scratch.
  */
 import { lstatSync, readdirSync, renameSync, rmdirSync } from "node:fs"
-import { mkdir, readdir } from "node:fs/promises"
+import { mkdir, readdir, rmdir } from "node:fs/promises"
 import { checkout } from "../repo/checkout.js"
 import { openRepo } from "../repo/repo.js"
 import { revParse } from "../repo/rev.js"
@@ -165,8 +165,10 @@ export const prepareDeployment = async (opts: PrepareDeploymentOptions): Promise
   await removeDeploymentDir(sysroot, id, op)
 
   let seededVar = false
+  const deployDir = staterootDeployPath(sysroot, stateroot)
+  const madeDeployDir = !(await pathExists(deployDir))
   try {
-    await mkdir(staterootDeployPath(sysroot, stateroot), { recursive: true, mode: 0o775 })
+    await mkdir(deployDir, { recursive: true, mode: 0o775 })
     await checkout(repo, { rev: checksum, destination: root })
     const kernel = await findKernel({ root, op: `${op}: find kernel` })
     let diff: EtcDiff = { modified: [], removed: [], added: [] }
@@ -204,6 +206,7 @@ export const prepareDeployment = async (opts: PrepareDeploymentOptions): Promise
     }
   } catch (e) {
     await removeDeploymentDir(sysroot, id, op).catch(() => undefined)
+    if (madeDeployDir) await rmdir(deployDir).catch(() => undefined)
     if (seededVar) await emptyStaterootVar({ sysroot, stateroot }).catch(() => undefined)
     throw e
   }
