@@ -1,0 +1,12 @@
+/** The transaction runtime: define transaction machines, run them, recover interrupted ones. */
+export { runTransaction, type RunOptions, type RunResult } from "./run.js"
+export { recover, recoverInflight, type RecoverOptions, type RecoveryReport } from "./recover.js"
+export { defineTransaction, stepRoles, pointOfNoReturnStep } from "./definition.js"
+export type { TransactionDefinition, RecoveryPolicy, RecordedStep, RecoveryContext, UndoContext, UndoFn, Side, StepRole } from "./definition.js"
+export { txnStep, stepActors, type TxnStep, type StepContext, type StepActors, type Steps, type Payload } from "./step.js"
+export { lockSysroot, sysrootLockPath, type SysrootLock, type LockOptions } from "./lock.js"
+export { crashPoint, crashOnAppend, parseCrashAt, type CrashSpec } from "./crash.js"
+export { readTxn, pairSteps, sideOf, type RecordedTxn } from "./record.js"
+export { openSysrootLog } from "./log.js"
+export { newTxnId, txnIdTime } from "./txn-id.js"
+export { TransactionError } from "./error.js"

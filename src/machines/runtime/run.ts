@@ -1,0 +1,90 @@
+/**
+ * `runTransaction`: one transaction from lock to terminal event.
+ *
+ * 1. Lock the sysroot (lock.ts: waits with a message, then refuses with reason Locked, exit 6).
+ * 2. Open its event log; finish any transaction a dead runner left in flight (recover.ts).
+ * 3. Append TransactionStarted (durable) under a new time-sortable id.
+ * 4. Run the machine with journaled steps (session.ts): intent → effect → fact per step, each
+ *    append one synchronous batch carrying the machine's persisted snapshot.
+ * 5. End with exactly one terminal event: TransactionCompleted, or — when a step fails — the
+ *    recorded steps undone and TransactionFailed {error}, and the step's own error rethrown
+ *    (so the CLI shows it with its exit code). A failure after the point of no return cannot be
+ *    undone: the transaction is completed and a TransactionError says so.
+ *
+ * If the log itself fails the transaction is left in flight for `strata recover`.
+ */
+import { userInfo } from "node:os"
+import type { Actor, AnyStateMachine, InputFrom, OutputFrom } from "xstate"
+import type { Registry } from "../../events/registry.js"
+import { TransactionStarted, txnStream } from "../../events/types/transaction.js"
+import { conclude } from "./conclude.js"
+import type { TransactionDefinition } from "./definition.js"
+import { drive } from "./drive.js"
+import { TransactionError, messageOf } from "./error.js"
+import { lockSysroot } from "./lock.js"
+import { openSysrootLog } from "./log.js"
+import { recoverInflight, type RecoveryReport } from "./recover.js"
+import { makeSession } from "./session.js"
+import { newTxnId } from "./txn-id.js"
+
+export interface RunOptions<M extends AnyStateMachine> {
+  readonly sysroot: string
+  readonly definition: TransactionDefinition<M>
+  readonly input: InputFrom<M>
+  /** The command line, for history; default `strata` + this process's arguments. */
+  readonly argv?: ReadonlyArray<string>
+  /** Who asked; default the process's user name. */
+  readonly user?: string
+  /** Kinds the pre-start recovery may finish; default just `definition`. */
+  readonly definitions?: ReadonlyArray<TransactionDefinition>
+  readonly registry?: Registry
+  readonly lockTimeoutMs?: number
+  readonly onWait?: (message: string) => void
+}
+
+export interface RunResult<M extends AnyStateMachine> {
+  readonly txn: string
+  readonly output: OutputFrom<M>
+  /** Interrupted transactions finished before this one started. */
+  readonly recovered: ReadonlyArray<RecoveryReport>
+}
+
+const currentUser = (): string => {
+  try {
+    return userInfo().username
+  } catch {
+    return String(process.getuid?.() ?? "unknown")
+  }
+}
+
+export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions<M>): Promise<RunResult<M>> => {
+  const def = opts.definition as TransactionDefinition
+  const argv = opts.argv ?? ["strata", ...process.argv.slice(2)]
+  const lock = await lockSysroot(opts.sysroot, {
+    op: def.kind,
+    holder: { kind: def.kind, argv },
+    ...(opts.lockTimeoutMs !== undefined ? { timeoutMs: opts.lockTimeoutMs } : {}),
+    ...(opts.onWait ? { onWait: opts.onWait } : {}),
+  })
+  try {
+    const log = await openSysrootLog(opts.sysroot, opts.registry ? { registry: opts.registry } : {})
+    try {
+      const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def])
+      const txn = newTxnId()
+      await log.append(txnStream(txn), 0, [TransactionStarted.make({ kind: def.kind, argv: [...argv], user: opts.user ?? currentUser(), pid: process.pid }, { txn })], { sync: true })
+      const session = makeSession({ log, def, sysroot: opts.sysroot, txn, version: 1 })
+      const actor: Actor<AnyStateMachine> = session.createActor({ input: opts.input })
+      const result = await drive(session, actor)
+      const c = await conclude({ log, def, sysroot: opts.sysroot, session, actor, result, op: def.kind })
+      if (c.outcome === "completed") return { txn, output: c.output as OutputFrom<M>, recovered }
+      if (c.settlement.action === "completed") {
+        throw new TransactionError({ op: def.kind, reason: "Io", detail: `failed after the point of no return, so the change is in effect: ${messageOf(c.error)}`, txn })
+      }
+      throw c.error
+    } finally {
+      await log.close()
+    }
+  } finally {
+    await lock.release()
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The deployments a sysroot has, as the log says: every deployment directory that exists, the
+ * boot order the bootloader was last swapped to, the booted one, pins and kernel arguments.
+ *
+ * Sources: `SysrootInitialized` (empty), `Adopted` (the state read from disk), the facts of
+ * sysroot transactions (src/events/types/deployment.ts) and `BootRecorded`. Intents change
+ * nothing: the disk changes only once a fact is recorded. A transaction that ends aborted or
+ * failed never crossed its point of no return, and recovery undid its facts on disk, so the
+ * projection takes them back too (it remembers, per open transaction, what each fact replaced).
+ */
+import type { EventEnvelope } from "../events/envelope.js"
+import { Adopted, BootRecorded, SysrootInitialized } from "../events/types/system.js"
+import { TransactionAborted, TransactionCompleted, TransactionFailed } from "../events/types/transaction.js"
+import { BootloaderSwapped, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged, type DeploymentRef } from "../events/types/deployment.js"
+import { txnOf, type Mark, type Projection } from "./fold.js"
+
+export interface DeploymentView {
+  /** rpm-ostree's id: `$stateroot-$checksum.$serial`. */
+  readonly id: string
+  readonly stateroot: string
+  readonly checksum: string
+  readonly serial: number
+  readonly bootcsum?: string
+  /** The .origin keyfile text. */
+  readonly origin?: string
+  /** The BLS `options` line without `ostree=`. */
+  readonly kargs?: string
+  readonly version?: string
+  readonly pinned: boolean
+  /** Written with `--stage`, not yet in the boot list. */
+  readonly staged: boolean
+  /** The event that recorded it (absent for adopted deployments' transactions). */
+  readonly written?: Mark & { readonly txn?: string }
+}
+
+/** How to take back one fact: the view the id had before it (undefined = did not exist). */
+interface Inverse {
+  readonly id: string
+  readonly before: DeploymentView | undefined
+}
+
+export interface DeploymentsState {
+  /** `readlink boot/loader` = `loader.$bootversion`. */
+  readonly bootversion: number
+  readonly subbootversion: number
+  /** Ids in boot order, as in the bootloader entries (staged deployments are not in it). */
+  readonly order: ReadonlyArray<string>
+  /** Every deployment whose directory exists. */
+  readonly byId: Readonly<Record<string, DeploymentView>>
+  readonly booted?: string
+  /** Per open transaction, the inverses of its facts, oldest first. */
+  readonly pendingUndo: Readonly<Record<string, ReadonlyArray<Inverse>>>
+  /** The last event folded in. */
+  readonly pos: number
+}
+
+export const deploymentId = (d: DeploymentRef): string => `${d.stateroot}-${d.checksum}.${d.serial}`
+
+export const emptyDeployments: DeploymentsState = { bootversion: 0, subbootversion: 0, order: [], byId: {}, pendingUndo: {}, pos: 0 }
+
+const without = <V>(rec: Readonly<Record<string, V>>, key: string): Record<string, V> => {
+  const { [key]: _, ...rest } = rec
+  return rest
+}
+
+/** Sets (or with `undefined` deletes) one view, remembering the inverse under the event's transaction. */
+const put = (s: DeploymentsState, e: EventEnvelope, id: string, view: DeploymentView | undefined): DeploymentsState => {
+  const txn = txnOf(e)
+  const byId = view ? { ...s.byId, [id]: view } : without(s.byId, id)
+  const pendingUndo = txn ? { ...s.pendingUndo, [txn]: [...(s.pendingUndo[txn] ?? []), { id, before: s.byId[id] }] } : s.pendingUndo
+  return { ...s, byId, pendingUndo }
+}
+
+const settle = (s: DeploymentsState, txn: string | undefined, undo: boolean): DeploymentsState => {
+  if (!txn || !(txn in s.pendingUndo)) return s
+  let byId = s.byId
+  if (undo) {
+    const inv = s.pendingUndo[txn]!
+    for (let i = inv.length - 1; i >= 0; i--) {
+      const { id, before } = inv[i]!
+      byId = before ? { ...byId, [id]: before } : without(byId, id)
+    }
+  }
+  // A forgotten deployment cannot stay in the boot order (it never got there before the swap).
+  const order = byId === s.byId ? s.order : s.order.filter((id) => id in byId)
+  return { ...s, byId, order, pendingUndo: without(s.pendingUndo, txn) }
+}
+
+const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
+  const s = { ...state, pos: e.pos }
+  if (SysrootInitialized.is(e)) return { ...emptyDeployments, pos: e.pos }
+  if (Adopted.is(e)) {
+    const views = e.data.deployments.map((d): DeploymentView => ({
+      id: deploymentId(d),
+      stateroot: d.stateroot,
+      checksum: d.checksum,
+      serial: d.serial,
+      ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}),
+      ...(d.origin !== undefined ? { origin: d.origin } : {}),
+      pinned: d.pinned,
+      staged: d.staged,
+    }))
+    const booted = e.data.booted !== undefined ? views[e.data.booted]?.id : undefined
+    return {
+      ...s,
+      bootversion: e.data.bootversion,
+      subbootversion: e.data.subbootversion,
+      order: views.filter((v) => !v.staged).map((v) => v.id),
+      byId: Object.fromEntries(views.map((v) => [v.id, v])),
+      ...(booted !== undefined ? { booted } : {}),
+      pendingUndo: {},
+    }
+  }
+  if (DeploymentWritten.is(e)) {
+    const d = e.data.deployment
+    const id = deploymentId(d)
+    const txn = txnOf(e)
+    const view: DeploymentView = {
+      id,
+      stateroot: d.stateroot,
+      checksum: d.checksum,
+      serial: d.serial,
+      ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}),
+      ...(d.origin !== undefined ? { origin: d.origin } : {}),
+      ...(e.data.kargs !== undefined ? { kargs: e.data.kargs } : {}),
+      ...(e.data.version !== undefined ? { version: e.data.version } : {}),
+      pinned: d.pinned,
+      staged: d.staged,
+      written: { pos: e.pos, at: e.at, ...(txn !== undefined ? { txn } : {}) },
+    }
+    return put(s, e, id, view)
+  }
+  if (BootloaderSwapped.is(e)) {
+    const order = e.data.deployments.map(deploymentId)
+    const inList = new Set(order)
+    // A staged deployment swapped in is an ordinary one from now on.
+    const byId = Object.fromEntries(Object.entries(s.byId).map(([id, v]) => [id, inList.has(id) && v.staged ? { ...v, staged: false } : v]))
+    return { ...s, bootversion: e.data.bootversion, subbootversion: e.data.subbootversion, order, byId }
+  }
+  if (DeploymentRemoved.is(e)) {
+    const id = deploymentId(e.data)
+    const next = put(s, e, id, undefined)
+    return { ...next, order: next.order.filter((x) => x !== id), ...(s.booted === id ? { booted: undefined } : {}) }
+  }
+  if (PinChanged.is(e)) {
+    const id = deploymentId(e.data)
+    const v = s.byId[id]
+    return v ? put(s, e, id, { ...v, pinned: e.data.pinned }) : s
+  }
+  if (KargsChanged.is(e)) {
+    const id = deploymentId(e.data)
+    const v = s.byId[id]
+    return v ? put(s, e, id, { ...v, kargs: e.data.kargs }) : s
+  }
+  if (BootRecorded.is(e)) {
+    const name = e.data.deployment
+    const found = name === undefined ? undefined : Object.values(s.byId).find((v) => `${v.checksum}.${v.serial}` === name)
+    const { booted: _, ...rest } = s
+    return found ? { ...rest, booted: found.id } : rest
+  }
+  if (TransactionCompleted.is(e)) return settle(s, txnOf(e), false)
+  if (TransactionAborted.is(e) || TransactionFailed.is(e)) return settle(s, txnOf(e), true)
+  return state
+}
+
+export const deploymentsProjection: Projection<DeploymentsState> = { initial: emptyDeployments, apply }
+
+export interface ListedDeployment extends DeploymentView {
+  readonly index: number
+  readonly booted: boolean
+  /** The deployment that boots next when the booted one is not first (ostree's "pending"). */
+  readonly pending: boolean
+  readonly rollback: boolean
+}
+
+/**
+ * The deployments as `ostree admin status` lists them: staged first, then boot order; pending and
+ * rollback per stateroot as `ostree_sysroot_query_deployments_for` decides them.
+ */
+export const listDeployments = (s: DeploymentsState): ListedDeployment[] => {
+  const staged = Object.values(s.byId).filter((v) => v.staged && !s.order.includes(v.id))
+  const list = [...staged, ...s.order.map((id) => s.byId[id]).filter((v): v is DeploymentView => v !== undefined)]
+  const seenBooted = new Set<string>()
+  const pending = new Set<string>()
+  const rollback = new Set<string>()
+  for (const v of list) {
+    if (v.id === s.booted) {
+      seenBooted.add(v.stateroot)
+      continue
+    }
+    const key = v.stateroot
+    if (!seenBooted.has(key)) {
+      if (![...pending].some((id) => s.byId[id]?.stateroot === key)) pending.add(v.id)
+    } else if (![...rollback].some((id) => s.byId[id]?.stateroot === key)) rollback.add(v.id)
+  }
+  return list.map((v, index) => ({ ...v, index, booted: v.id === s.booted, pending: pending.has(v.id), rollback: rollback.has(v.id) }))
+}
+
+/** Deployments whose directory exists but which no boot entry names and are not staged: cleanup's work. */
+export const unreferenced = (s: DeploymentsState): DeploymentView[] =>
+  Object.values(s.byId).filter((v) => !v.staged && !s.order.includes(v.id))

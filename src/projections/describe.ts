@@ -1,0 +1,23 @@
+/**
+ * One line of "what changed" per fact, for `strata history`. Facts of event types this file
+ * does not know are shown by their type name, so a new machine's history is never empty.
+ */
+import type { EventEnvelope } from "../events/envelope.js"
+import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged } from "../events/types/deployment.js"
+import { deploymentId } from "./deployments.js"
+
+export const describeFact = (e: EventEnvelope): string => {
+  if (DeploymentWritten.is(e)) {
+    const d = e.data.deployment
+    return `wrote deployment ${deploymentId(d)}${d.staged ? " (staged)" : ""}${e.data.version ? ` version ${e.data.version}` : ""}`
+  }
+  if (BootloaderSwapped.is(e)) {
+    const list = e.data.deployments.map(deploymentId)
+    return `bootloader: loader.${e.data.bootversion} with ${list.length} deployment${list.length === 1 ? "" : "s"}${list[0] ? `, default ${list[0]}` : ""}`
+  }
+  if (DeploymentRemoved.is(e)) return `removed deployment ${deploymentId(e.data)}`
+  if (CleanupDone.is(e)) return `cleanup: removed ${e.data.removed.length} path${e.data.removed.length === 1 ? "" : "s"}${e.data.prunedObjects ? `, pruned ${e.data.prunedObjects} objects` : ""}`
+  if (KargsChanged.is(e)) return `kargs of ${deploymentId(e.data)}: ${e.data.kargs}`
+  if (PinChanged.is(e)) return `${e.data.pinned ? "pinned" : "unpinned"} ${deploymentId(e.data)}`
+  return e.type
+}
