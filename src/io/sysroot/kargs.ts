@@ -103,6 +103,10 @@ export const deleteKarg = (kargs: ReadonlyArray<Karg>, arg: string): Karg[] => {
   return kargs.filter((_, i) => i !== hit)
 }
 
+/** `ostree admin kargs edit-in-place --append-if-missing`: append unless the key is there. */
+export const appendKargIfKeyMissing = (kargs: ReadonlyArray<Karg>, arg: string): Karg[] =>
+  kargsContainKey(kargs, arg) ? [...kargs] : appendKarg(kargs, arg)
+
 /** Removes every entry of a key, if present (used for `ostree=`). */
 export const deleteKargKey = (kargs: ReadonlyArray<Karg>, key: string): Karg[] => kargs.filter((x) => x.key !== key)
 

@@ -45,7 +45,9 @@ export const originWithPinned = (origin: string, pinned: boolean): string => {
 export const originWithoutTransient = (origin: string): string => {
   if (!origin) return origin
   const kf = parse(origin, "origin")
-  return removeGroup(kf, TRANSIENT_GROUP) ? serializeKeyfile(kf) : origin
+  // The blank line that separated the removed group stays with the previous one; drop it so the
+  // result is what a fresh key file with the remaining groups serialises to.
+  return removeGroup(kf, TRANSIENT_GROUP) ? serializeKeyfile(kf).replace(/\n+$/, "\n") : origin
 }
 
 export interface WriteOriginOptions {
