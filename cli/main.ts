@@ -100,7 +100,7 @@ export const report = (e: unknown): number => {
   if (err && typeof err._tag === "string") {
     process.stderr.write(`strata: ${err.message}\n`)
     if (process.env.STRATA_DEBUG) process.stderr.write(`${err.stack}\n`)
-    return err.reason ? exitCodeFor[err.reason] : 1
+    return (err.reason && exitCodeFor[err.reason]) || 1
   }
   process.stderr.write(`strata: internal error: ${err?.message ?? String(e)}\n`)
   if (process.env.STRATA_DEBUG) process.stderr.write(`${err?.stack}\n`)

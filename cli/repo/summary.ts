@@ -2,7 +2,9 @@ import { bswap64, lookup, parse, parseVariantText, printVariant, type VarDict, t
 import { SUMMARY_TYPE, type Summary, type SummaryRef } from "../../src/formats/ostree/index.js"
 import { readSummary, updateSummary } from "../../src/io/repo/summary.js"
 import { formatIsoDate, formatSize } from "../../src/lib/glib-format.js"
-import { flag, strs, type Command } from "../command.js"
+import { flag, str, strs, type Command } from "../command.js"
+import { reindexDeltas } from "../../src/io/remote/delta-index.js"
+import { checkSignType, loadSecretKeys, signSummary } from "../../src/io/remote/sign.js"
 import { formatRawValue } from "./commit-text.js"
 import { repoOption, repoPath, usage, useRepo } from "./common.js"
 
@@ -54,6 +56,10 @@ export const summary: Command = {
     view: { type: "boolean", short: "v" },
     raw: { type: "boolean" },
     "add-metadata": { type: "string", short: "m", multiple: true },
+    // signapi signing of the new summary into summary.sig (ostree summary -u --sign=KEY)
+    sign: { type: "string", multiple: true },
+    "sign-type": { type: "string" },
+    "keys-file": { type: "string" },
   },
   run: async (args) => {
     const v = args.values
@@ -62,9 +68,20 @@ export const summary: Command = {
       const metadata = strs(v["add-metadata"]).map((kv) => {
         const eq = kv.indexOf("=")
         if (eq <= 0) throw usage("summary", `-m takes KEY=VALUE, got "${kv}"`)
-        return [kv.slice(0, eq), parseVariantText(kv.slice(eq + 1))] as const
+        try {
+          return [kv.slice(0, eq), parseVariantText(kv.slice(eq + 1))] as const
+        } catch (e) {
+          throw usage("summary", `-m ${kv}: ${(e as Error).message}`)
+        }
       })
-      await updateSummary(repoPath(args), { metadata })
+      const repoDir = repoPath(args)
+      await reindexDeltas(await useRepo(args)) // as ostree's regenerate does, so indexed-deltas holds
+      await updateSummary(repoDir, { metadata })
+      const keys = strs(v.sign)
+      if (keys.length || str(v["keys-file"])) {
+        checkSignType(str(v["sign-type"]) ?? "ed25519")
+        await signSummary({ repo: await useRepo(args), secretKeys: await loadSecretKeys({ keys, keysFile: str(v["keys-file"]) }) })
+      }
     }
     if (!flag(v.view) && !flag(v.raw)) return
     const { summary: s, bytes } = await readSummary(await useRepo(args))

@@ -151,9 +151,12 @@ export const pullLocal = async (repo: Repo, opts: PullLocalOptions): Promise<Pul
     }
     todo.push(c)
   }
+  // Commits without a marker get one while their objects are copied; it goes again on failure.
+  const marked: Checksum[] = []
+  for (const c of todo) if ((await commitState(repo, c)) === "complete") marked.push(c)
   const txn = await beginTransaction(repo)
   try {
-    for (const c of todo) await markCommitPartial(repo, c, "pull")
+    for (const c of marked) await markCommitPartial(repo, c, "pull")
     const reach = emptyReachable()
     for (const c of todo) await traverseCommit(src, c, 0, reach)
     const limit = budget(64 << 20)
@@ -178,6 +181,7 @@ export const pullLocal = async (repo: Repo, opts: PullLocalOptions): Promise<Pul
     return { stats, refs }
   } catch (e) {
     await abortTransaction(txn)
+    for (const c of marked) if (!(await hasObject(repo, c, "commit"))) await clearCommitPartial(repo, c)
     throw e
   }
 }
