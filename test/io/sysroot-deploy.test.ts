@@ -20,6 +20,9 @@ import { RepoError } from "../../src/io/repo/error.js"
 import { commitTree } from "../../src/io/repo/commit.js"
 import { openRepo } from "../../src/io/repo/repo.js"
 import { variant } from "../../src/formats/gvariant/index.js"
+import { clearStagedState, finalizeStagedEtc, writeStagedState } from "../../src/io/sysroot/staged.js"
+import { cleanupSysroot } from "../../src/io/sysroot/cleanup.js"
+import { kargsWithoutOstree } from "../../src/io/sysroot/kargs.js"
 
 /** A strata-made sysroot with stateroot testos, and a way to commit trees into its repo. */
 const strataSysroot = async (dir: string) => {
@@ -275,4 +278,40 @@ t.test("typed errors for sysroots that are not ready", async (t) => {
   t.same((await initFs(S)).created, [], "init-fs again creates nothing")
   writeFileSync(join(S, "boot/loader"), "not a link")
   await t.rejects(loadSysroot(S), { code: "BadState" }, "boot/loader that is not a symlink")
+})
+
+t.test("staged deployment: state file, listed first, kept by cleanup, finalized with a late /etc merge", async (t) => {
+  const dir = sysrootTmp(t)
+  const runDir = join(dir, "run")
+  const { S, commit } = await strataSysroot(dir)
+  const tree = join(dir, "tree")
+  makeOsTree(tree)
+  await commit(tree, "1")
+  const [booted] = await strataDeploy({ sysroot: S, stateroot: "testos", refspec: "testos/stable", kargs: "rw quiet" })
+  writeFileSync(join(tree, "usr/etc/new.conf"), "2\n")
+  await commit(tree, "2")
+  const prep = await prepareDeployment({ sysroot: S, stateroot: "testos", commit: "testos/stable", origin, kargs: booted!.kargs })
+  await writeStagedState({ runDir, deployment: prep.deployment, mergeFrom: booted! })
+  const withRun = await loadSysroot({ sysroot: S, runDir })
+  t.match(withRun.deployments, [{ checksum: prep.deployment.checksum, staged: true, index: 0, version: "2" }, { checksum: booted!.checksum, index: 1 }], "staged listed first")
+  t.equal(withRun.staged?.checksum, prep.deployment.checksum)
+  t.equal(withRun.staged?.kargs, kargsWithoutOstree(booted!.kargs), "kargs from the state file")
+  t.equal((await loadSysroot(S)).deployments.length, 1, "offline (no runDir) the staged deployment is not listed, as ostree")
+  await cleanupSysroot({ sysroot: S, runDir })
+  t.ok(existsSync(deploymentPath(S, prep.deployment)), "cleanup keeps the staged deployment")
+  t.match(ostree([`--repo=${S}/ostree/repo`, "refs"]), new RegExp(`ostree/\\d/\\d/0`), "and gives it a ref")
+  t.notOk(withRun.deployments.slice(1).some((d) => d.staged))
+
+  // An /etc edit made after staging is carried over at finalization.
+  writeFileSync(join(deploymentPath(S, booted!), "etc/late.conf"), "late\n")
+  t.same(await clearStagedState({ runDir }), { removed: true })
+  const diff = finalizeStagedEtc({ sysroot: S, deployment: prep.deployment, mergeFrom: booted! })
+  t.same(diff.added, ["late.conf"])
+  const { staged: _s, ...finalized } = withRun.deployments[0]!
+  const side = await writeBootloaderSide({ sysroot: S, deployments: [finalized, booted!] })
+  await swapBootloader({ sysroot: S, side })
+  const after = await loadSysroot({ sysroot: S, runDir })
+  t.same(after.deployments.map((d) => [d.checksum, !!d.staged]), [[prep.deployment.checksum, false], [booted!.checksum, false]], "finalized: first in the boot entries, no longer staged")
+  t.equal(readFileSync(join(deploymentPath(S, prep.deployment), "etc/late.conf"), "utf8"), "late\n")
+  t.match(readFileSync(join(S, "boot/loader/entries/ostree-2-testos.conf"), "utf8"), /^options rw quiet ostree=/m, "kargs carried")
 })
