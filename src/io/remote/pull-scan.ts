@@ -105,7 +105,7 @@ const checkStorable = (repo: Repo, csum: Checksum, m: FileMeta): void => {
   if (m.uid !== 0 || m.gid !== 0 || m.xattrs.length > 0 || (!isSymlink(m) && (m.mode & 0o7777 & ~0o775) !== 0)) {
     throw new RemoteError({
       op: "pull", reason: "Unsupported",
-      detail: `content object ${csum} (owner ${m.uid}:${m.gid}, mode ${(m.mode & 0o7777).toString(8)}) cannot be stored in a bare-user-only repository`,
+      detail: `content object ${csum} (owner ${m.uid}:${m.gid}, mode ${(m.mode & 0o7777).toString(8)}, ${m.xattrs.length} xattrs) cannot be stored in a bare-user-only repository`,
     })
   }
 }
