@@ -202,6 +202,12 @@ t.test("steps are idempotent and undoable, as the runtime's recovery needs", asy
   const side2 = await writeBootloaderSide({ sysroot: S, deployments: list })
   t.same(side2, side, "rerunning writeBootloaderSide reports the same side")
   t.same(snapshot(S), afterWrite, "…and leaves the same files")
+  // A crash part-way through: some of the side is missing, some is stale.
+  rmSync(loaderTmpPath(S))
+  rmSync(join(S, `boot/loader.${side.bootversion}/entries`, side.entries[0]!))
+  writeFileSync(join(S, `boot/loader.${side.bootversion}/entries/ostree-9-stale.conf`), "title stale\n")
+  await writeBootloaderSide({ sysroot: S, deployments: list })
+  t.same(snapshot(S), afterWrite, "a rerun after a partial write rebuilds the same side")
   t.same(readLoaderSide(S), { bootversion: side.from.bootversion, subbootversion: side.from.subbootversion, pending: { kind: "bootversion", target: `loader.${side.bootversion}` } }, "readLoaderSide: old side live, swap pending")
   t.same((await loadSysroot(S)).deployments.map((d) => d.checksum), [first[0]!.checksum], "before the swap the sysroot still boots the old list")
   await discardBootloaderSide({ sysroot: S, side })
