@@ -172,8 +172,10 @@ export const deployMachine = setup({
       invoke: { src: "remove", input: ({ context }) => context.drop[context.i]!, onDone: { target: "removing", actions: assign({ i: ({ context }) => context.i + 1 }) } },
     },
     cleanup: { tags: ["after"], invoke: { src: "cleanup", input: () => ({}), onDone: "done" } },
-    done: { type: "final", output: ({ context }) => ({ deployed: `${context.req.checksum}.${context.req.serial}` }) },
+    done: { type: "final" },
   },
+  // The machine's output (a final state's own `output` only feeds its parent's onDone).
+  output: ({ context }) => ({ deployed: `${context.req.checksum}.${context.req.serial}` }),
 })
 
 export const toyDeploy = defineTransaction({

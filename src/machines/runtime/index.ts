@@ -8,5 +8,5 @@ export { lockSysroot, sysrootLockPath, type SysrootLock, type LockOptions } from
 export { crashPoint, crashOnAppend, parseCrashAt, type CrashSpec } from "./crash.js"
 export { readTxn, pairSteps, sideOf, type RecordedTxn } from "./record.js"
 export { openSysrootLog } from "./log.js"
-export { newTxnId, txnIdTime } from "./txn-id.js"
+export { newTxnId, makeTxnIdFactory, txnIdTime } from "./txn-id.js"
 export { TransactionError } from "./error.js"

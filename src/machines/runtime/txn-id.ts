@@ -7,9 +7,6 @@ import { randomBytes } from "node:crypto"
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-let lastMs = -1
-let lastRand: number[] = []
-
 const encodeTime = (ms: number): string => {
   let out = ""
   for (let i = 0; i < 10; i++) {
@@ -34,12 +31,20 @@ const increment = (digits: number[]): number[] => {
   return freshRandom() // 2^80 ids in one millisecond: cannot happen
 }
 
-export const newTxnId = (now: number = Date.now()): string => {
-  const ms = Math.max(now, lastMs)
-  lastRand = ms === lastMs ? increment(lastRand) : freshRandom()
-  lastMs = ms
-  return encodeTime(ms) + lastRand.map((d) => ALPHABET[d]).join("")
+/** An id generator with its own "last id" (tests); `newTxnId` is the process's one. */
+export const makeTxnIdFactory = (): ((now?: number) => string) => {
+  let lastMs = -1
+  let lastRand: number[] = []
+  return (now = Date.now()) => {
+    // Never go back, even if the clock does: ids of one process stay in creation order.
+    const ms = Math.max(now, lastMs)
+    lastRand = ms === lastMs ? increment(lastRand) : freshRandom()
+    lastMs = ms
+    return encodeTime(ms) + lastRand.map((d) => ALPHABET[d]).join("")
+  }
 }
+
+export const newTxnId = makeTxnIdFactory()
 
 /** The start time encoded in an id (ms since the epoch). */
 export const txnIdTime = (id: string): number => {
