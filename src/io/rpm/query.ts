@@ -1,0 +1,38 @@
+/**
+ * Queries over loaded repositories, like `dnf repoquery`: which packages provide a capability
+ * (a name, `name op evr`, or a file path), and what a package requires.
+ */
+import type { MdDep, MdPackage } from "../../formats/rpm/repomd.js"
+import { depMatches, formatEvr, operatorSense, type Dep } from "../../formats/rpm/evr.js"
+
+const MD_FLAGS: Record<string, string> = { EQ: "=", LT: "<", GT: ">", LE: "<=", GE: ">=" }
+
+/** An rpm-md dependency as an rpm Dep (flags + "[epoch:]ver[-rel]"). */
+export const mdDep = (d: MdDep): Dep => ({
+  name: d.name,
+  flags: d.flags ? operatorSense(MD_FLAGS[d.flags] ?? "") : 0,
+  evr: d.ver !== undefined ? formatEvr({ epoch: d.epoch && d.epoch !== "0" ? d.epoch : d.epoch === "0" ? "0" : undefined, version: d.ver, release: d.rel }) : "",
+})
+
+export const formatMdDep = (d: MdDep): string => {
+  const x = mdDep(d)
+  return d.flags && x.evr ? `${d.name} ${MD_FLAGS[d.flags]} ${x.evr}` : d.name
+}
+
+/** Parses "name", "name >= 1.0-2" or "name = 1:2.0" into a Dep. */
+export const parseCapability = (cap: string): Dep => {
+  const m = /^\s*(\S+)\s*(<=|>=|=<|=>|==|=|<|>)\s*(\S+)\s*$/.exec(cap)
+  return m ? { name: m[1]!, flags: operatorSense(m[2]!), evr: m[3]! } : { name: cap.trim(), flags: 0, evr: "" }
+}
+
+export const nevraOfMd = (p: MdPackage): string => `${p.name}-${p.epoch && p.epoch !== "0" ? `${p.epoch}:` : ""}${p.version}-${p.release}.${p.arch}`
+
+/** Packages providing `cap`: by provides (with version ranges) or, for a path, by file list. */
+export const whatProvides = (packages: ReadonlyArray<MdPackage>, cap: string): MdPackage[] => {
+  const want = parseCapability(cap)
+  return packages.filter((p) => (want.name.startsWith("/") && p.files.includes(want.name)) || p.provides.some((d) => depMatches(mdDep(d), want)))
+}
+
+/** The requirements of every package named `name` (all versions and arches). */
+export const requiresOf = (packages: ReadonlyArray<MdPackage>, name: string): Array<{ pkg: MdPackage; requires: string[] }> =>
+  packages.filter((p) => p.name === name).map((pkg) => ({ pkg, requires: pkg.requires.map(formatMdDep) }))

@@ -1,0 +1,168 @@
+/**
+ * Loading an rpm-md repository: resolve its base URL (baseurl, or the first usable entry of a
+ * metalink / mirror list), fetch repomd.xml, stream primary.xml (and optionally filelists.xml)
+ * through decompression and the XML parser while hashing the compressed bytes against repomd's
+ * checksum, and keep the result in an on-disk msgpack cache that loads many times faster than the
+ * XML. The cache is used without touching the network until `metadata_expire` passes; after that
+ * an unchanged repomd checksum revalidates it. A failed load never replaces a good cache.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs"
+import { join } from "node:path"
+import { StringDecoder } from "node:string_decoder"
+import { pipeline } from "node:stream/promises"
+import { createGunzip } from "node:zlib"
+import type { Transform } from "node:stream"
+import { decompressor } from "../../formats/rpm/payload.js"
+import { filelistsParser, parseRepomd, primaryParser, type MdPackage, type XmlSink } from "../../formats/rpm/repomd.js"
+import { globMatch, type RepoConfig } from "../../formats/rpm/repo-conf.js"
+import { RpmError, tagged } from "./error.js"
+import { fetchBytes, hashName, hashing, joinUrl, openUrl } from "./fetch.js"
+
+export interface RepoIndex {
+  readonly id: string
+  readonly baseurl: string
+  readonly revision: string | undefined
+  readonly packages: ReadonlyArray<MdPackage>
+  /** "cache" when served from the cache without fetching; "fetched" when the XML was parsed. */
+  readonly source: "cache" | "revalidated" | "fetched"
+}
+
+interface CacheMeta {
+  readonly version: 1
+  readonly fetchedAt: number
+  readonly baseurl: string
+  readonly revision: string | undefined
+  readonly primary: string
+  readonly filelists: boolean
+}
+
+const CACHE_VERSION = 1
+
+const decompressFor = (location: string): Transform => {
+  if (location.endsWith(".gz")) return createGunzip({ chunkSize: 256 * 1024 })
+  if (location.endsWith(".xz")) return decompressor("xz")
+  if (location.endsWith(".zst") || location.endsWith(".zstd")) return decompressor("zstd")
+  if (location.endsWith(".bz2")) return decompressor("bzip2")
+  return decompressor("identity")
+}
+
+/** Streams one metadata file into an XML sink, checking its compressed checksum. */
+const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { type: string; value: string }; sink: XmlSink }): Promise<void> => {
+  const h = hashing(hashName(checksum.type))
+  const decoder = new StringDecoder("utf8")
+  try {
+    await pipeline(await openUrl(url), h.stream, decompressFor(url), async (source: AsyncIterable<Buffer>) => {
+      for await (const c of source) sink.write(decoder.write(c))
+      sink.write(decoder.end())
+      sink.end()
+    })
+  } catch (e) {
+    // a damaged file usually fails to decompress first; name the checksum when that is why
+    const got = h.digest()
+    if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
+    throw e
+  }
+  const got = h.digest()
+  if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
+}
+
+/** Base URLs to try, from baseurl, or from a metalink's / mirror list's entries. */
+export const resolveBaseurls = async (repo: RepoConfig): Promise<string[]> => {
+  if (repo.baseurl.length) return [...repo.baseurl]
+  if (repo.metalink) {
+    const xml = (await fetchBytes(repo.metalink)).toString("utf8")
+    const urls = [...xml.matchAll(/<url[^>]*>([^<]+)<\/url>/g)].map((m) => m[1]!.trim()).filter((u) => u.endsWith("/repodata/repomd.xml"))
+    if (!urls.length) throw new RpmError({ op: "repo load", path: repo.metalink, reason: "NotFound", detail: "metalink lists no repomd.xml URLs" })
+    return urls.map((u) => u.slice(0, -"repodata/repomd.xml".length))
+  }
+  if (repo.mirrorlist) {
+    const lines = (await fetchBytes(repo.mirrorlist)).toString("utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
+    if (!lines.length) throw new RpmError({ op: "repo load", path: repo.mirrorlist, reason: "NotFound", detail: "mirror list is empty" })
+    return lines
+  }
+  throw new RpmError({ op: "repo load", reason: "Invalid", detail: `repository ${repo.id} has no baseurl, metalink or mirrorlist` })
+}
+
+const readCache = async (dir: string): Promise<{ meta: CacheMeta; packages: MdPackage[] } | undefined> => {
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as CacheMeta
+    if (meta.version !== CACHE_VERSION) return undefined
+    const { unpack } = await import("msgpackr")
+    return { meta, packages: unpack(readFileSync(join(dir, "packages.msgpack"))) as MdPackage[] }
+  } catch {
+    return undefined // a missing or unreadable cache is simply refetched
+  }
+}
+
+const writeCache = async (dir: string, meta: CacheMeta, packages: ReadonlyArray<MdPackage>): Promise<void> => {
+  mkdirSync(dir, { recursive: true })
+  const { pack } = await import("msgpackr")
+  const tmp = `${dir}/.packages.msgpack.${process.pid}`
+  writeFileSync(tmp, pack(packages))
+  renameSync(tmp, join(dir, "packages.msgpack"))
+  writeFileSync(`${dir}/.meta.json.${process.pid}`, JSON.stringify(meta))
+  renameSync(`${dir}/.meta.json.${process.pid}`, join(dir, "meta.json"))
+}
+
+const applyExcludes = (repo: RepoConfig, packages: ReadonlyArray<MdPackage>): ReadonlyArray<MdPackage> => {
+  if (!repo.excludepkgs.length && !repo.includepkgs.length) return packages
+  return packages.filter(
+    (p) => !repo.excludepkgs.some((g) => globMatch(g, p.name)) && (!repo.includepkgs.length || repo.includepkgs.some((g) => globMatch(g, p.name))),
+  )
+}
+
+export interface LoadRepoOptions {
+  readonly repo: RepoConfig
+  /** Metadata cache root; the repo's cache is `<cacheDir>/<id>/`. Without it nothing is cached. */
+  readonly cacheDir?: string
+  /** Also read filelists.xml so every package's full file list is known. */
+  readonly filelists?: boolean
+  /** Ignore metadata_expire and ask the server. */
+  readonly refresh?: boolean
+  readonly now?: number
+}
+
+export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, now = Date.now() }: LoadRepoOptions): Promise<RepoIndex> =>
+  tagged("repo load", repo.id, async () => {
+    const dir = cacheDir ? join(cacheDir, repo.id) : undefined
+    const cached = dir ? await readCache(dir) : undefined
+    const fresh = cached && (!filelists || cached.meta.filelists) && now - cached.meta.fetchedAt < repo.metadataExpire * 1000
+    if (cached && fresh && !refresh && (repo.baseurl.length === 0 || repo.baseurl.includes(cached.meta.baseurl)))
+      return { id: repo.id, baseurl: cached.meta.baseurl, revision: cached.meta.revision, packages: applyExcludes(repo, cached.packages), source: "cache" }
+
+    let lastError: unknown
+    for (const baseurl of await resolveBaseurls(repo)) {
+      try {
+        const repomd = parseRepomd((await fetchBytes(joinUrl(baseurl, "repodata/repomd.xml"))).toString("utf8"))
+        const primary = repomd.data.get("primary")
+        if (!primary) throw new RpmError({ op: "repo load", path: baseurl, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
+        if (cached && dir && cached.meta.primary === primary.checksum.value && (!filelists || cached.meta.filelists)) {
+          await writeCache(dir, { ...cached.meta, fetchedAt: now, baseurl }, cached.packages)
+          return { id: repo.id, baseurl, revision: repomd.revision, packages: applyExcludes(repo, cached.packages), source: "revalidated" }
+        }
+        const packages: MdPackage[] = []
+        await streamXml({ url: joinUrl(baseurl, primary.location), checksum: primary.checksum, sink: primaryParser((p) => packages.push(p)) })
+        const fl = repomd.data.get("filelists")
+        if (filelists && fl) {
+          const byId = new Map(packages.map((p) => [p.pkgid, p]))
+          await streamXml({
+            url: joinUrl(baseurl, fl.location), checksum: fl.checksum,
+            sink: filelistsParser((id, files) => {
+              const p = byId.get(id)
+              if (p) (p as { files: string[] }).files = files
+            }),
+          })
+        }
+        if (dir) await writeCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: filelists && !!fl }, packages)
+        return { id: repo.id, baseurl, revision: repomd.revision, packages: applyExcludes(repo, packages), source: "fetched" }
+      } catch (e) {
+        lastError = e
+      }
+    }
+    throw lastError
+  })
+
+/** Drops a repository's cache (e.g. `--refresh` on a corrupted cache). */
+export const clearRepoCache = (cacheDir: string, id: string): void => {
+  if (existsSync(join(cacheDir, id))) rmSync(join(cacheDir, id), { recursive: true, force: true })
+}
