@@ -30,7 +30,7 @@ export interface DeployFlow {
 
 /** `ostree admin deploy --os=$stateroot REFSPEC [--karg…]` as steps. */
 export const strataDeploy = async (o: DeployFlow): Promise<Deployment[]> => {
-  await cleanupSysroot({ sysroot: o.sysroot }) // ostree_sysroot_prepare_cleanup
+  await cleanupSysroot({ sysroot: o.sysroot, prune: false }) // ostree_sysroot_prepare_cleanup
   const state = await loadSysroot({ sysroot: o.sysroot })
   const merge = mergeDeploymentFor({ deployments: state.deployments, stateroot: o.stateroot })
   const prep = await prepareDeployment({

@@ -18,6 +18,8 @@ import type { SysrootState } from "../../src/io/sysroot/types.js"
 const skipRepo = (rel: string): boolean => rel === "ostree/repo"
 const status = (S: string): string => ostree(["admin", "status", `--sysroot=${S}`])
 const refs = (S: string): string => ostree([`--repo=${S}/ostree/repo`, "refs"]).split("\n").sort().join("\n")
+/** The repo's objects (names only): prune must keep and drop the same ones. */
+const objects = (S: string): string[] => snapshot(join(S, "ostree/repo/objects")).map((l) => l.split(" ").slice(0, 2).join(" "))
 const stripPath = (s: SysrootState) => ({ ...s, sysroot: "", repoPath: "" })
 
 /** Everything ostree or a bootloader could look at must match between the two sysroots. */
@@ -26,6 +28,7 @@ const same = async (t: T, A: string, B: string, what: string): Promise<void> => 
   t.equal(status(B), status(A), `${what}: ostree admin status lists the same deployments`)
   t.same(snapshot(B, skipRepo), snapshot(A, skipRepo), `${what}: same files (boot entries, bootlinks, deployments, origins)`)
   t.equal(refs(B), refs(A), `${what}: same repo refs`)
+  t.same(objects(B), objects(A), `${what}: same repo objects (same prune)`)
   t.same(stripPath(await loadSysroot(B)), stripPath(await loadSysroot(A)), `${what}: loadSysroot reads both alike`)
 }
 
@@ -92,6 +95,9 @@ t.test("strata and ostree admin make the same sysroot, step by step", async (t) 
   const cur = (await loadSysroot(B)).deployments
   await writeList(B, cur.filter((_, i) => i !== 1))
   await same(t, A, B, "undeploy 1")
+  const commits = objects(B).filter((l) => l.endsWith(".commit")).length
+  const referenced = new Set(ostree([`--repo=${B}/ostree/repo`, "refs"]).trim().split("\n").map((r) => ostree([`--repo=${B}/ostree/repo`, "rev-parse", r]).trim()))
+  t.equal(commits, referenced.size, "the undeployed commit was pruned: only referenced commits remain")
 
   // Each tool keeps managing the other's sysroot.
   commit(4)

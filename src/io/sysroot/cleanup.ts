@@ -7,12 +7,14 @@
  * time; never touches the live side or the booted deployment. Not undoable, and never needs
  * to be: it only removes what cannot be booted.
  *
- * Repository pruning: src/io/repo has no prune yet, so the caller passes one in (`prune`);
- * without it, unreachable objects stay in the repo.
+ * Then, like `ostree admin cleanup`, the repo is pruned from its refs at depth 0 (the
+ * deployment refs just rewritten keep every listed commit); `prune: false` skips that, as
+ * ostree's prepare_cleanup does before a deploy.
  */
 import { lstatSync, statSync } from "node:fs"
 import { readdir } from "node:fs/promises"
 import { openRepo, type Repo } from "../repo/repo.js"
+import { pruneRepo, type PruneResult } from "../repo/prune.js"
 import { sysFsError } from "./error.js"
 import { pathExists, rmrf, unlinkIfExists } from "./fs-ops.js"
 import { deleteDeploymentRefs, writeDeploymentRefs } from "./bootlinks.js"
@@ -28,8 +30,8 @@ export interface CleanupOptions {
   readonly sysroot: string
   /** Passed to loadSysroot, so a staged deployment (listed only in /run) is kept. */
   readonly runDir?: string
-  /** Prunes the repo once refs are rewritten (refs-only reachability, depth 0, as ostree). */
-  readonly prune?: (repo: Repo) => Promise<unknown>
+  /** Prune unreachable repo objects once refs are rewritten (default true). */
+  readonly prune?: boolean
 }
 
 export interface CleanupReport {
@@ -37,7 +39,8 @@ export interface CleanupReport {
   readonly removedDeployments: DeploymentId[]
   readonly removedBootDirs: string[]
   readonly removedRefs: string[]
-  readonly pruned?: unknown
+  /** Objects counted and deleted by the prune, when it ran. */
+  readonly pruned?: PruneResult
 }
 
 /** Every `$checksum.$serial` directory under ostree/deploy/*\/deploy. */
@@ -147,6 +150,7 @@ export const cleanupSysroot = async (opts: CleanupOptions): Promise<CleanupRepor
   ]
   // Like ostree, the staged deployment (listed first) gets a ref too, so a prune keeps its commit.
   await writeDeploymentRefs({ repo, bootversion: b, subbootversion: s, deployments: state.deployments })
-  const pruned = opts.prune ? await opts.prune(repo) : undefined
-  return { removedPaths, removedDeployments, removedBootDirs, removedRefs, ...(opts.prune ? { pruned } : {}) }
+  // OSTREE_REPO_PRUNE_FLAGS_REFS_ONLY, depth 0: history behind a ref is not kept.
+  const pruned = opts.prune === false ? undefined : await pruneRepo(repo.path, { refsOnly: true, depth: 0 })
+  return { removedPaths, removedDeployments, removedBootDirs, removedRefs, ...(pruned ? { pruned } : {}) }
 }
