@@ -2,5 +2,8 @@
 import type { Command } from "./command.js"
 import { repoCommands } from "./repo/index.js"
 import { logCommands } from "./log.js"
+import { historyCommands } from "./history.js"
+import { recoverCommands } from "./recover.js"
+import { pkgCommands } from "./pkg.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands]

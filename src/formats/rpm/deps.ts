@@ -39,3 +39,4 @@ export const deps = (h: Header, kind: DepKind): Dep[] => {
 }
 
 export const isRich = (name: string): boolean => name.startsWith("(")
+export { formatDep as formatDepOf } from "./evr.js"
