@@ -10,7 +10,28 @@ const OPS = new Set(["and", "or", "if", "else", "unless", "with", "without"])
 
 type Node = { readonly kind: "leaf"; readonly name: string } | { readonly kind: "expr"; readonly terms: Node[]; readonly ops: string[] }
 
-const tokenize = (s: string): string[] => s.match(/\(|\)|[^\s()]+/g) ?? []
+/** Tokens: "(", ")" and words; a word may contain balanced parentheses ("perl(Foo::Bar)"). */
+const tokenize = (s: string): string[] => {
+  const out: string[] = []
+  let i = 0
+  while (i < s.length) {
+    const c = s[i]!
+    if (/\s/.test(c)) i++
+    else if (c === "(" || c === ")") out.push(s[i++]!)
+    else {
+      let j = i
+      let depth = 0
+      while (j < s.length && !/\s/.test(s[j]!) && !(s[j] === ")" && depth === 0)) {
+        if (s[j] === "(") depth++
+        else if (s[j] === ")") depth--
+        j++
+      }
+      out.push(s.slice(i, j))
+      i = j
+    }
+  }
+  return out
+}
 
 export const parseRich = (text: string): Node => {
   const toks = tokenize(text)
