@@ -282,6 +282,7 @@ t.test("typed errors for sysroots that are not ready", async (t) => {
   await t.rejects(prepareDeployment({ sysroot: S, stateroot: "nope", commit: "x", origin }), { code: "NotInitialized" }, "deploy into a stateroot without os-init")
   t.same((await osInit({ sysroot: S, stateroot: "testos" })).created, [], "os-init again creates nothing")
   t.same((await initFs(S)).created, [], "init-fs again creates nothing")
+  t.ok((await osInit(S, "second")).created.includes(join(S, "ostree/deploy/second/var/tmp")), "osInit(sysroot, stateroot) works too")
   writeFileSync(join(S, "boot/loader"), "not a link")
   await t.rejects(loadSysroot(S), { code: "BadState" }, "boot/loader that is not a symlink")
 })

@@ -113,8 +113,13 @@ export const initFs = async (arg: SysrootArg): Promise<CreatedReport> => {
  * (1777), `lib`, `log`, and the `run -> ../run`, `lock -> ../run/lock` links. Undo: remove
  * `ostree/deploy/$os` if the report lists it as created.
  */
-export const osInit = async (opts: { readonly sysroot: string; readonly stateroot: string }): Promise<CreatedReport> => {
-  const { sysroot, stateroot } = opts
+export const osInit = async (
+  opts: string | { readonly sysroot: string; readonly stateroot: string },
+  staterootArg?: string,
+): Promise<CreatedReport> => {
+  // Also callable as osInit(sysroot, stateroot), the shape `ostree admin os-init` suggests.
+  const sysroot = typeof opts === "string" ? opts : opts.sysroot
+  const stateroot = typeof opts === "string" ? (staterootArg ?? "") : opts.stateroot
   const op = "os-init"
   validateStateroot(stateroot, op)
   try {
