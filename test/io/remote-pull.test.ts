@@ -89,7 +89,7 @@ t.test("strata pulls over HTTP from a repo ostree wrote, into every mode", async
   srepo(mirror, "init", "--mode=archive")
   srepo(mirror, "remote", "add", "--no-gpg-verify", "origin", url)
   t.equal(srepo(mirror, "pull", "--mirror", "origin").status, 0)
-  t.equal(ostree(mirror, "refs").stdout, "main\nother\n", "a mirror writes refs/heads")
+  t.equal(ostree(mirror, "refs").stdout.split("\n").sort().join(" "), " main other", "a mirror writes refs/heads")
   t.same(readFileSync(join(mirror, "summary")), readFileSync(join(h.repo, "summary")), "and copies the summary")
 })
 

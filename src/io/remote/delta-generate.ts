@@ -130,7 +130,7 @@ export const generateDelta = async (repo: Repo, opts: GenerateOptions): Promise<
       p.objects.push({ type: "file", checksum: csum })
       p.ops.push(OP.spliceAndClose)
       for (const n of [modeIdx, xattrIdx, body.length, off]) writeVarint(p.ops, n)
-      p.usize += body.length
+      p.usize += isSymlink(obj.meta) ? 0 : body.length // ostree counts a symlink's size as 0
     }
   }
 
