@@ -98,7 +98,13 @@ const recoverOne = async (log: EventStore, def: TransactionDefinition, sysroot: 
 }
 
 /** With the lock held and the log open: finishes every in-flight transaction, oldest first. */
-export const recoverInflight = async (log: EventStore, sysroot: string, definitions: ReadonlyArray<TransactionDefinition>): Promise<RecoveryReport[]> => {
+export const recoverInflight = async (
+  log: EventStore,
+  sysroot: string,
+  definitions: ReadonlyArray<TransactionDefinition>,
+  /** Who asks: "recover" itself, or the kind of transaction about to start. */
+  by = "recover",
+): Promise<RecoveryReport[]> => {
   const inflight = listInflight(await foldAsync(inflightProjection, log.readAll()))
   const reports: RecoveryReport[] = []
   const unknown: string[] = []
@@ -109,9 +115,9 @@ export const recoverInflight = async (log: EventStore, sysroot: string, definiti
   }
   if (unknown.length) {
     throw new TransactionError({
-      op: "recover",
+      op: by,
       reason: "Unsupported",
-      detail: `interrupted transaction${unknown.length > 1 ? "s" : ""} of a kind this command cannot finish: ${unknown.join(", ")}; run \`strata recover\``,
+      detail: `interrupted transaction${unknown.length > 1 ? "s" : ""} of a kind this ${by === "recover" ? "strata does not know" : "command cannot finish"}: ${unknown.join(", ")}${by === "recover" ? "" : "; run `strata recover`"}`,
     })
   }
   return reports

@@ -69,7 +69,7 @@ export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions
   try {
     const log = await openSysrootLog(opts.sysroot, opts.registry ? { registry: opts.registry } : {})
     try {
-      const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def])
+      const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def], def.kind)
       const txn = newTxnId()
       await log.append(txnStream(txn), 0, [TransactionStarted.make({ kind: def.kind, argv: [...argv], user: opts.user ?? currentUser(), pid: process.pid }, { txn })], { sync: true })
       const session = makeSession({ log, def, sysroot: opts.sysroot, txn, version: 1 })
