@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process"
 
 /** Clears the immutable flag ostree and strata set on deployment roots, so rm -rf works. */
 export const unsealDeployments = (root: string): void => {
-  spawnSync("find", [root, "-maxdepth", "7", "-path", "*/ostree/deploy/*/deploy/*", "-type", "d", "-prune", "-exec", "chattr", "-i", "{}", "+"], { stdio: "ignore" })
+  spawnSync("find", [root, "-maxdepth", "9", "-path", "*/ostree/deploy/*/deploy/*", "-type", "d", "-prune", "-exec", "chattr", "-i", "{}", "+"], { stdio: "ignore" })
 }
 
 /** A temp dir whose teardown also unmounts anything mounted below it and unseals deployments. */
