@@ -16,6 +16,7 @@ useToySysroot(sysroot)
 const onWait = (m: string): void => void process.stderr.write(`waiting: ${m}\n`)
 
 const main = async (): Promise<unknown> => {
+  process.stderr.write("ready\n") // modules loaded: the soak test starts its kill timer here
   switch (cmd) {
     case "deploy":
       return runTransaction({ sysroot, definition: toyDeploy, input: JSON.parse(json!), definitions: toyDefinitions, argv: ["toy", "deploy"], onWait })

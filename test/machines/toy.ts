@@ -44,6 +44,13 @@ export const initToySysroot = (root: string): void => {
 
 const content = (d: DeploymentRef, file: string): string => `${d.checksum} ${file}\n`
 
+/** A crash point inside an effect; with TOY_STEP_DELAY (ms) also a pause there, so the random-kill soak lands mid-effect. */
+const point = (label: string): void => {
+  crashPoint(label)
+  const ms = Number(process.env["TOY_STEP_DELAY"] ?? 0)
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
 // --- io: each function idempotent, as a step must be -------------------------------------------
 
 const writeDeployment = async (req: { stateroot: string; checksum: string; serial: number; kargs?: string }) => {
@@ -51,7 +58,7 @@ const writeDeployment = async (req: { stateroot: string; checksum: string; seria
   mkdirSync(dir, { recursive: true })
   FILES.forEach((f, i) => {
     writeFileSync(join(dir, f), content(req, f))
-    if (i === 0) crashPoint("toy:write-half")
+    if (i === 0) point("toy:write-half")
     // A "corrupt commit": fails half-way, leaving a partial directory for undo to remove.
     if (i === 0 && req.checksum.startsWith("bad")) throw Object.assign(new Error(`toy: commit ${req.checksum} is corrupt`), { reason: "Corrupt" })
   })
@@ -71,13 +78,13 @@ const swapBootloader = async (req: { bootversion: number; subbootversion: number
     mkdirSync(join(side(root, req.bootversion), "entries"), { recursive: true })
     req.deployments.forEach((d, i) => {
       writeFileSync(join(side(root, req.bootversion), "entries", `ostree-${req.deployments.length - i}-${d.stateroot}.conf`), `deployment ${d.checksum}.${d.serial}\n`)
-      if (i === 0) crashPoint("toy:side-half")
+      if (i === 0) point("toy:side-half")
     })
     rmSync(loaderTmp(root), { force: true })
     symlinkSync(`loader.${req.bootversion}`, loaderTmp(root))
-    crashPoint("toy:before-rename")
+    point("toy:before-rename")
     renameSync(loaderTmp(root), loader(root))
-    crashPoint("toy:after-rename")
+    point("toy:after-rename")
   }
   return req
 }
@@ -86,7 +93,7 @@ const removeDeployment = async (d: DeploymentRef) => {
   const dir = deployDir(ROOT(), d)
   FILES.forEach((f, i) => {
     rmSync(join(dir, f), { force: true })
-    if (i === 0) crashPoint("toy:remove-half")
+    if (i === 0) point("toy:remove-half")
   })
   rmSync(dir, { recursive: true, force: true })
   rmSync(originFile(ROOT(), d), { force: true })
