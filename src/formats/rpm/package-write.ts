@@ -34,6 +34,8 @@ export interface WritePackage {
   /** Replaces the compressed payload altogether. */
   readonly payload?: Buffer
   readonly extra?: ReadonlyArray<WriteEntry>
+  /** Replaces the uncompressed payload size the signature header declares. */
+  readonly payloadSize?: number
 }
 
 export const writePackage = (p: WritePackage): Buffer => {
@@ -93,7 +95,7 @@ export const writePackage = (p: WritePackage): Buffer => {
     entries: [
       { tag: SIG.SHA256, type: STRING, value: createHash("sha256").update(header).digest("hex") },
       { tag: SIG.SIZE, type: INT32, value: [header.length + payload.length] },
-      { tag: SIG.PAYLOADSIZE, type: INT32, value: [archive.length] },
+      { tag: SIG.PAYLOADSIZE, type: INT32, value: [p.payloadSize ?? archive.length] },
       { tag: SIG.MD5, type: BIN, value: createHash("md5").update(header).update(payload).digest() },
     ],
   })

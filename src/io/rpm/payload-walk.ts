@@ -111,7 +111,17 @@ export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = tru
     current = undefined
   }
 
+  // node's pipeline reports an AbortError when the consumer throws mid-iteration; keep ours
+  let failure: unknown
   const consume = async (source: AsyncIterable<Buffer>) => {
+    try {
+      await consumeAll(source)
+    } catch (e) {
+      failure = e
+      throw e
+    }
+  }
+  const consumeAll = async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) {
       guard.output(chunk.length)
       altHash?.update(chunk)
@@ -156,7 +166,8 @@ export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = tru
   const stream = createReadStream(pkg.path, { start: pkg.headerOffset, highWaterMark: 1024 * 1024 })
   try {
     await pipeline(stream, splitter, decompressor(string(pkg.header, T.PAYLOADCOMPRESSOR)), consume)
-  } catch (e) {
+  } catch (caught) {
+    const e = failure ?? caught
     // A payload that fails to decompress or parse is usually a damaged one: say so by its digest.
     if (expect.payloadDigest) {
       const h = createHash(expect.payloadDigest.algo)

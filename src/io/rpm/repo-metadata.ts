@@ -50,13 +50,20 @@ const decompressFor = (location: string): Transform => {
 const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { type: string; value: string }; sink: XmlSink }): Promise<void> => {
   const h = hashing(hashName(checksum.type))
   const decoder = new StringDecoder("utf8")
+  let failure: unknown // node's pipeline reports an AbortError when the consumer throws; keep ours
   try {
     await pipeline(await openUrl(url), h.stream, decompressFor(url), async (source: AsyncIterable<Buffer>) => {
-      for await (const c of source) sink.write(decoder.write(c))
-      sink.write(decoder.end())
-      sink.end()
+      try {
+        for await (const c of source) sink.write(decoder.write(c))
+        sink.write(decoder.end())
+        sink.end()
+      } catch (e) {
+        failure = e
+        throw e
+      }
     })
-  } catch (e) {
+  } catch (caught) {
+    const e = failure ?? caught
     // a damaged file usually fails to decompress first; name the checksum when that is why
     const got = h.digest()
     if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
