@@ -4,8 +4,8 @@ import { join } from "node:path"
 import { removeAttributeSync } from "@napi-rs/xattr"
 import { fsckRepo } from "../../src/io/repo/fsck.js"
 import { openRepo } from "../../src/io/repo/repo.js"
-import { tmp } from "../helpers/tmp.js"
-import { MODES, copyRepo, flipByte, makeTree, objectFiles, ostree, ostreeHistory, srepo, type Mode } from "../helpers/repo-fixture.js"
+import { strata, tmp } from "../helpers/tmp.js"
+import { MODES, copyRepo, flipByte, makeTree, noise, objectFiles, ostree, ostreeHistory, srepo, type Mode } from "../helpers/repo-fixture.js"
 
 /** A repo in `mode` written by strata itself: main with two commits. */
 const strataRepo = (dir: string, mode: Mode): { repo: string; main: string } => {
@@ -132,4 +132,28 @@ t.test("fsck --delete removes corrupt objects; a re-pull repairs the repo", asyn
   t.ok(existsSync(join(repo, "objects", obj)), "object fetched again")
   t.notOk(existsSync(join(repo, "state", `${h.c2}.commitpartial`)), "partial marker cleared")
   t.equal(srepo(repo, "fsck").status, 0, "clean again")
+})
+
+t.test("fsck on the worker pool and through the streaming path reports the same problems", async (t) => {
+  const dir = tmp(t)
+  const tree = makeTree(join(dir, "tree"))
+  writeFileSync(join(tree, "large.bin"), noise(3 << 20, 7)) // above the one-piece inflate limit
+  for (const mode of ["archive", "bare-user"] as Mode[]) {
+    const repo = join(dir, mode)
+    srepo(repo, "init", `--mode=${mode}`)
+    t.equal(srepo(repo, "commit", "-b", "main", `--tree=dir=${tree}`).status, 0)
+    const pooled = (args: string[] = []): ReturnType<typeof srepo> =>
+      strata(["repo", `--repo=${repo}`, "fsck", ...args], { env: { STRATA_POOL_MIN_FILES: "1", STRATA_WORKERS: "2" } })
+    t.equal(pooled().status, 0, `${mode}: clean on the pool`)
+    for (const path of ["/large.bin", "/a.txt"]) {
+      const obj = contentObject(repo, "main", path)
+      const len = readFileSync(join(repo, "objects", obj)).length
+      flipByte(join(repo, "objects", obj), len > 200 ? len - 100 : len - 1)
+    }
+    const inline = srepo(repo, "fsck")
+    const pool = pooled()
+    t.equal(pool.status, 4, `${mode}: both corruptions found on the pool`)
+    t.equal(pool.stderr, inline.stderr, `${mode}: same report as inline`)
+    t.equal(pool.stderr.split("\n").filter((l) => l.includes("corrupted")).length, 2)
+  }
 })

@@ -1,20 +1,18 @@
 /**
  * Re-hashing a content object without holding large payloads in memory: the checksummed header
  * rebuilt from the object's metadata, then the payload (inflated for archive) fed through
- * SHA-256. Bare modes read synchronously into one reused buffer (no per-object allocation or
- * threadpool hop); archive inflates on the threadpool so both cores work.
+ * SHA-256, synchronously through one reused buffer: no per-object allocation or threadpool hop
+ * (fsck spreads objects over worker threads instead). Only archive payloads too large to inflate
+ * in one piece are streamed.
  */
 import { createHash, type Hash } from "node:crypto"
 import { closeSync, createReadStream, openSync, readSync } from "node:fs"
-import { createInflateRaw, inflateRaw } from "node:zlib"
-import { promisify } from "node:util"
+import { createInflateRaw, inflateRawSync } from "node:zlib"
 import { fileHeaderBytes, isSymlink, type Checksum } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
 import { readContentInfo, type ContentInfo } from "./content-meta.js"
 import { objectPath } from "./object-read.js"
 import type { Repo } from "./repo.js"
-
-const inflateRawAsync = promisify(inflateRaw)
 
 /** Payloads up to this size are processed in one piece; larger ones in chunks. */
 const WHOLE_MAX = 16 << 20
@@ -49,28 +47,37 @@ const hashRange = (h: Hash, path: string, pos: number, len: number): number => {
   }
 }
 
-/** Inflates the archive payload into `h`; returns the uncompressed length. */
-const hashArchivePayload = async (h: Hash, path: string, info: ContentInfo): Promise<number> => {
+/**
+ * Largest archive payload inflated in one piece. Bigger ones stream through a 1 MB window: most
+ * bytes of an OS tree are in a few large files, and whole-buffer inflates of those left hundreds
+ * of MB of garbage waiting for the GC (measured on the bench tree).
+ */
+export const SYNC_INFLATE_MAX = 1 << 20
+
+/** Inflates a whole archive payload into `h` synchronously; returns the uncompressed length. */
+const hashArchiveSync = (h: Hash, path: string, info: ContentInfo): number => {
   const compressed = info.storedSize - info.payloadOffset
-  if (info.size <= WHOLE_MAX && compressed <= WHOLE_MAX) {
-    const fd = openSync(path, "r")
-    let bytes: Buffer
-    try {
-      bytes = Buffer.allocUnsafe(compressed)
-      let n = 0
-      while (n < compressed) {
-        const r = readSync(fd, bytes, n, compressed - n, info.payloadOffset + n)
-        if (r === 0) break
-        n += r
-      }
-      bytes = bytes.subarray(0, n)
-    } finally {
-      closeSync(fd)
+  const fd = openSync(path, "r")
+  let bytes: Buffer
+  try {
+    bytes = scratch(compressed)
+    let n = 0
+    while (n < compressed) {
+      const r = readSync(fd, bytes, n, compressed - n, info.payloadOffset + n)
+      if (r === 0) break
+      n += r
     }
-    const data = await inflateRawAsync(bytes, { maxOutputLength: info.size + 1 })
-    h.update(data)
-    return data.length
+    bytes = bytes.subarray(0, n)
+  } finally {
+    closeSync(fd)
   }
+  const data = inflateRawSync(bytes, { maxOutputLength: info.size + 1 })
+  h.update(data)
+  return data.length
+}
+
+/** Streams a large archive payload through inflate into `h`; returns the uncompressed length. */
+const hashArchiveStream = async (h: Hash, path: string, info: ContentInfo): Promise<number> => {
   let total = 0
   const inflater = createInflateRaw()
   createReadStream(path, { start: info.payloadOffset, highWaterMark: CHUNK }).on("error", (e) => inflater.destroy(e)).pipe(inflater)
@@ -85,27 +92,54 @@ const hashArchivePayload = async (h: Hash, path: string, info: ContentInfo): Pro
   return total
 }
 
-/**
- * Verifies content object `csum`: parseable, its payload the size its header says (archive),
- * and header + payload hashing to its name. Throws RepoError NotFound or Corrupt.
- */
-export const verifyContent = async (repo: Repo, csum: Checksum, known?: ContentInfo): Promise<ContentInfo> => {
-  const info = known ?? readContentInfo(repo, csum)
-  const path = objectPath(repo, csum, "file")
-  const h = createHash("sha256").update(fileHeaderBytes(info.meta))
-  if (!isSymlink(info.meta)) {
-    let got: number
-    try {
-      got = repo.mode === "archive" ? await hashArchivePayload(h, path, info) : hashRange(h, path, 0, info.size)
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
-      if (code === "ENOENT") throw new RepoError({ op: "verify file", reason: "NotFound", detail: `no such content object ${csum}` })
-      if (code && !code.startsWith("Z_") && code !== "ERR_BUFFER_TOO_LARGE") throw fsError("verify file", path, e)
-      throw corrupt(csum, `payload does not inflate: ${(e as Error).message}`)
-    }
-    if (got !== info.size) throw corrupt(csum, `payload is ${got > info.size ? "longer" : "shorter"} than the ${info.size} bytes its header records`)
-  }
+const notFound = (csum: Checksum): RepoError => new RepoError({ op: "verify file", reason: "NotFound", detail: `no such content object ${csum}` })
+
+const payloadError = (csum: Checksum, path: string, e: unknown): RepoError => {
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === "ENOENT") return notFound(csum)
+  if (code && !code.startsWith("Z_") && code !== "ERR_BUFFER_TOO_LARGE") return fsError("verify file", path, e)
+  return corrupt(csum, `payload does not inflate: ${(e as Error).message}`)
+}
+
+const finish = (csum: Checksum, h: Hash, info: ContentInfo, got: number): ContentInfo => {
+  if (got !== info.size) throw corrupt(csum, `payload is ${got > info.size ? "longer" : "shorter"} than the ${info.size} bytes its header records`)
   const actual = h.digest("hex")
   if (actual !== csum) throw corrupt(csum, `checksum expected='${csum}' actual='${actual}'`)
   return info
+}
+
+/** True when verifyContentSync can check this object (everything but huge archive payloads). */
+export const verifiableSync = (repo: Repo, info: ContentInfo): boolean => repo.mode !== "archive" || info.size <= SYNC_INFLATE_MAX
+
+/**
+ * Verifies content object `csum` synchronously (see verifiableSync): parseable, its payload the
+ * size its header says, header + payload hashing to its name. Throws RepoError NotFound or Corrupt.
+ */
+export const verifyContentSync = (repo: Repo, csum: Checksum, known?: ContentInfo): ContentInfo => {
+  const info = known ?? readContentInfo(repo, csum)
+  const path = objectPath(repo, csum, "file")
+  const h = createHash("sha256").update(fileHeaderBytes(info.meta))
+  if (isSymlink(info.meta)) return finish(csum, h, info, 0)
+  let got: number
+  try {
+    got = repo.mode === "archive" ? hashArchiveSync(h, path, info) : hashRange(h, path, 0, info.size)
+  } catch (e) {
+    throw payloadError(csum, path, e)
+  }
+  return finish(csum, h, info, got)
+}
+
+/** verifyContentSync, streaming the payloads too large to inflate in one piece. */
+export const verifyContent = async (repo: Repo, csum: Checksum, known?: ContentInfo): Promise<ContentInfo> => {
+  const info = known ?? readContentInfo(repo, csum)
+  if (verifiableSync(repo, info)) return verifyContentSync(repo, csum, info)
+  const path = objectPath(repo, csum, "file")
+  const h = createHash("sha256").update(fileHeaderBytes(info.meta))
+  let got: number
+  try {
+    got = await hashArchiveStream(h, path, info)
+  } catch (e) {
+    throw payloadError(csum, path, e)
+  }
+  return finish(csum, h, info, got)
 }

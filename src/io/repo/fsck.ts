@@ -13,7 +13,6 @@
  * are verified after the walk, bare modes synchronously through one reused buffer, archive with
  * several inflates in flight on the threadpool.
  */
-import { availableParallelism } from "node:os"
 import { readFile, rm } from "node:fs/promises"
 import { createHash } from "node:crypto"
 import { join } from "node:path"
@@ -22,12 +21,11 @@ import {
   parseCommit, parseDirmeta, parseDirtree, type Checksum, type Commit, type Dirtree, type ObjectType,
 } from "../../formats/ostree/index.js"
 import { commitState, markCommitPartial } from "./commit-state.js"
-import { verifyContent } from "./content-verify.js"
-import { RepoError } from "./error.js"
+import { verifyContents } from "./fsck-pool.js"
 import { budget } from "./limit.js"
 import { listObjects, objectKey } from "./object-list.js"
 import { objectPath } from "./object-read.js"
-import { isArchive, type Repo } from "./repo.js"
+import type { Repo } from "./repo.js"
 import { flock } from "./syscalls.js"
 import { collectRefs, type RefProblem } from "./fsck-refs.js"
 
@@ -82,12 +80,6 @@ const READS = budget(64)
 const addProblem = (ctx: Ctx, p: Omit<FsckProblem, "commits">): void => {
   const key = p.object ? objectKey(p.object.csum, p.object.type) : `ref:${p.ref}`
   if (!ctx.problems.has(key)) ctx.problems.set(key, { ...p, commits: [] })
-}
-
-const describe = (e: unknown): { kind: "missing" | "corrupt"; detail: string } => {
-  if (e instanceof RepoError && e.reason === "NotFound") return { kind: "missing", detail: "missing" }
-  const msg = e instanceof RepoError ? e.detail.replace(/^object \S+ is corrupted: /, "") : (e as Error).message
-  return { kind: "corrupt", detail: `corrupted: ${msg}` }
 }
 
 /** Reads, re-hashes and parses one metadata object; records a problem and returns undefined if bad. */
@@ -157,26 +149,11 @@ const checkCommit = async (ctx: Ctx, csum: Checksum): Promise<Commit | undefined
   return c
 }
 
-/** Verifies the collected content objects; bare modes inline, archive several at a time. */
+/** Verifies the collected content objects (on worker threads when there are many). */
 const checkContent = async (ctx: Ctx): Promise<void> => {
-  const all = [...ctx.content].sort()
-  const one = async (csum: Checksum): Promise<void> => {
-    try {
-      await verifyContent(ctx.repo, csum)
-    } catch (e) {
-      if (!(e instanceof RepoError)) throw e
-      addProblem(ctx, { ...describe(e), object: { csum, type: "file" } })
-    }
+  for (const p of await verifyContents(ctx.repo, [...ctx.content].sort())) {
+    addProblem(ctx, { kind: p.kind, detail: p.detail, object: { csum: p.csum, type: "file" } })
   }
-  if (!isArchive(ctx.repo)) {
-    for (const c of all) await one(c)
-    return
-  }
-  let next = 0
-  const lanes = Math.min(8, Math.max(2, availableParallelism() * 2))
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < all.length) await one(all[next++]!)
-  }))
 }
 
 /** The commits whose trees contain each problem object (computed only when there are problems). */
