@@ -16,9 +16,13 @@ const filePath = (url: string): string => (url.startsWith("/") ? url : fileURLTo
 /** Joins a repository base URL and a relative location ("repodata/x.xml.gz"). */
 export const joinUrl = (base: string, rel: string): string => (base.endsWith("/") ? base : base + "/") + rel.replace(/^\/+/, "")
 
+let dispatcher: import("undici").Dispatcher | undefined
+
 const httpGet = async (url: string): Promise<Readable> => {
-  const { request } = await import("undici")
-  const res = await request(url, { method: "GET", maxRedirections: 5 } as never).catch((e: Error) => {
+  const { request, Agent, interceptors } = await import("undici")
+  // one keep-alive agent for the process; mirrors and CDNs redirect
+  dispatcher ??= new Agent({ connections: 8 }).compose(interceptors.redirect({ maxRedirections: 5 }))
+  const res = await request(url, { method: "GET", dispatcher }).catch((e: Error) => {
     throw new RpmError({ op: "fetch", path: url, reason: "Io", detail: e.message })
   })
   if (res.statusCode !== 200) {
