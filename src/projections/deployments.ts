@@ -11,7 +11,7 @@
 import type { EventEnvelope } from "../events/envelope.js"
 import { Adopted, BootRecorded, SysrootInitialized } from "../events/types/system.js"
 import { TransactionAborted, TransactionCompleted, TransactionFailed } from "../events/types/transaction.js"
-import { BootloaderSwapped, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged, type DeploymentRef } from "../events/types/deployment.js"
+import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged, type DeploymentRef } from "../events/types/deployment.js"
 import { txnOf, type Mark, type Projection } from "./fold.js"
 
 export interface DeploymentView {
@@ -132,10 +132,22 @@ const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
   }
   if (BootloaderSwapped.is(e)) {
     const order = e.data.deployments.map(deploymentId)
-    const inList = new Set(order)
-    // A staged deployment swapped in is an ordinary one from now on.
-    const byId = Object.fromEntries(Object.entries(s.byId).map(([id, v]) => [id, inList.has(id) && v.staged ? { ...v, staged: false } : v]))
+    const listed = new Map(e.data.deployments.map((d) => [deploymentId(d), d]))
+    // A staged deployment swapped in is an ordinary one from now on; the entries written carry
+    // the bootcsum and kargs the boot list now has.
+    const byId = Object.fromEntries(
+      Object.entries(s.byId).map(([id, v]) => {
+        const d = listed.get(id)
+        if (!d) return [id, v]
+        return [id, { ...v, staged: false, ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}), ...(d.kargs !== undefined ? { kargs: d.kargs } : {}) }]
+      }),
+    )
     return { ...s, bootversion: e.data.bootversion, subbootversion: e.data.subbootversion, order, byId }
+  }
+  if (CleanupDone.is(e)) {
+    let next = s
+    for (const d of e.data.deployments ?? []) next = put(next, e, deploymentId(d), undefined)
+    return next === s ? state : { ...next, order: next.order.filter((id) => id in next.byId) }
   }
   if (DeploymentRemoved.is(e)) {
     const id = deploymentId(e.data)

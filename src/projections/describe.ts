@@ -16,7 +16,11 @@ export const describeFact = (e: EventEnvelope): string => {
     return `bootloader: loader.${e.data.bootversion} with ${list.length} deployment${list.length === 1 ? "" : "s"}${list[0] ? `, default ${list[0]}` : ""}`
   }
   if (DeploymentRemoved.is(e)) return `removed deployment ${deploymentId(e.data)}`
-  if (CleanupDone.is(e)) return `cleanup: removed ${e.data.removed.length} path${e.data.removed.length === 1 ? "" : "s"}${e.data.prunedObjects ? `, pruned ${e.data.prunedObjects} objects` : ""}`
+  if (CleanupDone.is(e)) {
+    const deps = (e.data.deployments ?? []).map(deploymentId)
+    const paths = `${e.data.removed.length} path${e.data.removed.length === 1 ? "" : "s"}`
+    return `cleanup: removed ${deps.length ? `deployment${deps.length === 1 ? "" : "s"} ${deps.join(", ")} and ` : ""}${paths}${e.data.prunedObjects ? `, pruned ${e.data.prunedObjects} objects` : ""}`
+  }
   if (KargsChanged.is(e)) return `kargs of ${deploymentId(e.data)}: ${e.data.kargs}`
   if (PinChanged.is(e)) return `${e.data.pinned ? "pinned" : "unpinned"} ${deploymentId(e.data)}`
   return e.type

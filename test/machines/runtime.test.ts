@@ -214,3 +214,25 @@ t.test("STRATA_CRASH_AT parsing and transaction ids", async (t) => {
   const last = gen()
   t.ok(gen(1) > last, "a clock going backwards does not reorder ids")
 })
+
+t.test("plan: the input is computed under the lock, after recovery, before anything is recorded", async (t) => {
+  const s = await fresh(t, "plan")
+  t.equal(child(s, ["deploy", JSON.stringify(deployB)], "toy:write-half").signal, "SIGKILL")
+  t.ok(readToyDisk(s).partial.length > 0, "a half-written deployment before")
+  const seen: string[][] = []
+  const r = await runTransaction({
+    sysroot: s,
+    definition: toyDeploy,
+    definitions: toyDefinitions,
+    plan: async ({ sysroot }) => {
+      const disk = readToyDisk(sysroot)
+      seen.push(disk.partial)
+      return { ...deployB, bootversion: disk.bootversion }
+    },
+  })
+  t.same(seen, [[]], "plan ran once, after recovery had removed the partial deployment")
+  t.equal(r.recovered[0]?.action, "aborted")
+  const before = (await readLog(s)).length
+  await t.rejects(runTransaction({ sysroot: s, definition: toyDeploy, plan: async () => Promise.reject(new Error("no such ref")) }), { message: "no such ref" })
+  t.equal((await readLog(s)).length, before, "a plan that throws records nothing")
+})

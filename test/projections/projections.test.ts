@@ -242,3 +242,20 @@ t.test("inflight: started without a terminal event, and combine folds several in
   t.same(folded.deployments, fold(deploymentsProjection, events.slice(0, 12)))
   t.equal(both.apply(folded, { ...events[0]!, type: "Nothing", stream: "x" }), folded, "unchanged parts keep the same object")
 })
+
+t.test("deployments: cleanup removes the deployments it names; a swap refreshes bootcsum and kargs", async (t) => {
+  const ev = vector()
+  const events = [
+    ev(Adopted, { bootversion: 0, subbootversion: 0, deployments: [rec("a"), rec("b"), rec("c")] }),
+    ev(TransactionStarted, started("undeploy"), "txn-5"),
+    ev(BootloaderSwapped, { bootversion: 1, subbootversion: 1, deployments: [{ ...dep("a"), bootcsum: "k-new", kargs: "rw quiet" }, dep("c")] }, "txn-5"),
+    ev(CleanupDone, { removed: ["/s/boot/loader.0"], deployments: [dep("b")] }, "txn-5"),
+    ev(TransactionCompleted, {}, "txn-5"),
+  ]
+  const s = pureFold(deploymentsProjection, events)
+  t.same(Object.keys(s.byId).sort(), ["os-a.0", "os-c.0"])
+  t.same([s.byId["os-a.0"]!.bootcsum, s.byId["os-a.0"]!.kargs], ["k-new", "rw quiet"])
+  t.same(s.byId["os-c.0"]!.bootcsum, "k-c", "an entry without a bootcsum keeps the known one")
+  const h = historyEntries(pureFold(historyProjection, events))[0] as TxnHistory
+  t.same(h.changes.at(-1), "cleanup: removed deployment os-b.0 and 1 path")
+})

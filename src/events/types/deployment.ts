@@ -29,6 +29,8 @@ export const DeployRequested = defineStep("DeployRequested", "intent", {
   kargs: Schema.optionalKey(Schema.String),
   /** Staged (`--stage`): written now, put in the bootloader by finalize-staged. */
   staged: Schema.optionalKey(Schema.Boolean),
+  /** The merge deployment whose /etc changes carry over (none: --no-merge). */
+  merge: Schema.optionalKey(DeploymentRef),
 })
 
 /** The deployment directory and its .origin are complete and synced. */
@@ -41,6 +43,21 @@ export const DeploymentWritten = defineStep("DeploymentWritten", "fact", {
 })
 
 /**
+ * One deployment of a boot list: its name, plus what its boot entry is written from (all that
+ * io/sysroot's writeBootloaderSide needs, so the step can be re-run from its intent alone).
+ */
+export const BootListEntry = Schema.Struct({
+  ...deploymentRefFields,
+  bootcsum: Schema.optionalKey(Schema.String),
+  /** BLS `options` without `ostree=`. */
+  kargs: Schema.optionalKey(Schema.String),
+  origin: Schema.optionalKey(Schema.String),
+  version: Schema.optionalKey(Schema.String),
+  pinned: Schema.optionalKey(Schema.Boolean),
+})
+export type BootListEntry = typeof BootListEntry.Type
+
+/**
  * The whole new boot list (ostree writes deployments as a list, never a diff): the inactive
  * `boot/loader.$bootversion` side is being built and will be swapped in by renaming
  * `boot/loader.tmp` over `boot/loader` — the point of no return of sysroot transactions.
@@ -48,14 +65,14 @@ export const DeploymentWritten = defineStep("DeploymentWritten", "fact", {
 export const BootloaderSwapRequested = defineStep("BootloaderSwapRequested", "intent", {
   bootversion: BootVersion,
   subbootversion: BootVersion,
-  deployments: Schema.Array(DeploymentRef),
+  deployments: Schema.Array(BootListEntry),
 })
 
 /** `boot/loader` now points at `loader.$bootversion`, listing `deployments` in boot order. */
 export const BootloaderSwapped = defineStep("BootloaderSwapped", "fact", {
   bootversion: BootVersion,
   subbootversion: BootVersion,
-  deployments: Schema.Array(DeploymentRef),
+  deployments: Schema.Array(BootListEntry),
 })
 
 /** About to delete a deployment that is no longer in the boot list (cleanup, undeploy). */
@@ -71,8 +88,10 @@ export const CleanupRequested = defineStep("CleanupRequested", "intent", {
 })
 
 export const CleanupDone = defineStep("CleanupDone", "fact", {
-  /** Paths removed, relative to the sysroot. */
+  /** Paths removed. */
   removed: Schema.Array(Schema.String),
+  /** Deployment directories removed (not in the boot list). */
+  deployments: Schema.optionalKey(Schema.Array(DeploymentRef)),
   prunedObjects: Schema.optionalKey(Int),
 })
 

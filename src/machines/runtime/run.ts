@@ -3,7 +3,8 @@
  *
  * 1. Lock the sysroot (lock.ts: waits with a message, then refuses with reason Locked, exit 6).
  * 2. Open its event log; finish any transaction a dead runner left in flight (recover.ts).
- * 3. Append TransactionStarted (durable) under a new time-sortable id.
+ * 3. Compute the input (`plan`), then append TransactionStarted (durable) under a new
+ *    time-sortable id.
  * 4. Run the machine with journaled steps (session.ts): intent → effect → fact per step, each
  *    append one synchronous batch carrying the machine's persisted snapshot.
  * 5. End with exactly one terminal event: TransactionCompleted, or — when a step fails — the
@@ -30,7 +31,14 @@ import { newTxnId } from "./txn-id.js"
 export interface RunOptions<M extends AnyStateMachine> {
   readonly sysroot: string
   readonly definition: TransactionDefinition<M>
-  readonly input: InputFrom<M>
+  /** The machine's input; or give `plan`. */
+  readonly input?: InputFrom<M>
+  /**
+   * Computes the input under the sysroot lock, after interrupted transactions were finished and
+   * before anything is recorded — so a plan read from the disk (the current deployments, the
+   * next serial) cannot go stale. A plan that throws records nothing.
+   */
+  readonly plan?: (ctx: { readonly sysroot: string }) => Promise<InputFrom<M>>
   /** The command line, for history; default `strata` + this process's arguments. */
   readonly argv?: ReadonlyArray<string>
   /** Who asked; default the process's user name. */
@@ -70,10 +78,11 @@ export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions
     const log = await openSysrootLog(opts.sysroot, opts.registry ? { registry: opts.registry } : {})
     try {
       const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def], def.kind)
+      const input = opts.plan ? await opts.plan({ sysroot: opts.sysroot }) : opts.input
       const txn = newTxnId()
       await log.append(txnStream(txn), 0, [TransactionStarted.make({ kind: def.kind, argv: [...argv], user: opts.user ?? currentUser(), pid: process.pid }, { txn })], { sync: true })
       const session = makeSession({ log, def, sysroot: opts.sysroot, txn, version: 1 })
-      const actor: Actor<AnyStateMachine> = session.createActor({ input: opts.input })
+      const actor: Actor<AnyStateMachine> = session.createActor({ input })
       const result = await drive(session, actor)
       const c = await conclude({ log, def, sysroot: opts.sysroot, session, actor, result, op: def.kind })
       if (c.outcome === "completed") return { txn, output: c.output as OutputFrom<M>, recovered }
