@@ -10,6 +10,7 @@ import { checkout } from "../../src/io/repo/checkout.js"
 import { withTransaction, writeMetadata, setRef } from "../../src/io/repo/transaction.js"
 import { objectPath } from "../../src/io/repo/object-read.js"
 import { RepoError } from "../../src/io/repo/error.js"
+import { lockFile } from "../../src/io/repo/syscalls.js"
 import { serialize } from "../../src/formats/gvariant/index.js"
 import { serializeCommit, serializeDirmeta, toBytes } from "../../src/formats/ostree/index.js"
 
@@ -223,4 +224,17 @@ t.test("the worker pool and the in-process importer store identical repos", asyn
       t.notOk(existsSync(join(dir, "co-bad")), "nothing created")
     }
   }
+})
+
+t.test("the repo lock is the one ostree takes: strata's exclusive lock keeps ostree out", async (t) => {
+  const dir = tmp(t)
+  const repoPath = join(dir, "repo")
+  sh("ostree", [`--repo=${repoPath}`, "init", "--mode=archive"])
+  sh("ostree", [`--repo=${repoPath}`, "config", "set", "core.lock-timeout-secs", "0"])
+  const lock = await lockFile(join(repoPath, ".lock"), { exclusive: true, op: "test" })
+  t.throws(() => sh("ostree", [`--repo=${repoPath}`, "prune", "--refs-only"]), /Locking repo exclusive failed/, "ostree prune is refused while strata holds the lock")
+  const second = await lockFile(join(repoPath, ".lock"), { exclusive: false, waitSec: 0, op: "second" }).then(() => undefined, (e: RepoError) => e)
+  t.equal(second?.reason, "Locked", "a second strata locker is refused too")
+  await lock.release()
+  t.doesNotThrow(() => sh("ostree", [`--repo=${repoPath}`, "prune", "--refs-only"]), "after release ostree gets the lock")
 })

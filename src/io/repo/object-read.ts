@@ -3,7 +3,7 @@
  * name, a content object's header + payload must hash to its name. A flipped byte is a Corrupt
  * error naming the object, never a silently different file.
  */
-import { readFile, lstat, readlink } from "node:fs/promises"
+import { readFile, lstat } from "node:fs/promises"
 import { createHash } from "node:crypto"
 import { inflateRaw, inflateRawSync } from "node:zlib"
 import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync } from "node:fs"
@@ -90,71 +90,49 @@ export interface ContentObject {
   readonly data: Buffer
 }
 
-/**
- * Loads a content object as the mode stores it and, with `verify`, re-hashes header + payload.
- * bare: the real file; bare-user: a regular file with `user.ostreemeta`; bare-user-only: real
- * file, root-owned; archive: `.filez`.
- */
-export const readContentObject = async (repo: Repo, csum: Checksum, verify = true): Promise<ContentObject> => {
-  const path = objectPath(repo, csum, "file")
-  let result: ContentObject
-  try {
-    result = await readContentAt(repo, path)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new RepoError({ op: "read file", reason: "NotFound", detail: `no such content object ${csum}` })
-    }
-    if (e instanceof RepoError) throw e
-    throw corrupt("file", csum, (e as Error).message)
+/** Re-hashes header + payload; a mismatch is a Corrupt error naming the object. */
+const verifyContent = (csum: Checksum, obj: ContentObject): void => {
+  const h = createHash("sha256").update(fileHeaderBytes(obj.meta))
+  if ((obj.meta.mode & S_IFMT) === S_IFREG) h.update(obj.data)
+  if (h.digest("hex") !== csum) throw corrupt("file", csum, "checksum mismatch")
+}
+
+const contentReadError = (csum: Checksum, e: unknown): RepoError => {
+  if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+    return new RepoError({ op: "read file", reason: "NotFound", detail: `no such content object ${csum}` })
   }
-  if (verify) {
-    const h = createHash("sha256").update(fileHeaderBytes(result.meta))
-    if ((result.meta.mode & S_IFMT) === S_IFREG) h.update(result.data)
-    if (h.digest("hex") !== csum) throw corrupt("file", csum, "checksum mismatch")
-  }
-  return result
+  if (e instanceof RepoError) return e
+  return corrupt("file", csum, (e as Error).message)
 }
 
 const EMPTY = Buffer.alloc(0)
 
-const readContentAt = async (repo: Repo, path: string): Promise<ContentObject> => {
-  switch (repo.mode) {
-    case "archive": {
-      const bytes = await readFile(path)
-      const h = parseFilezHeader(bytes)
-      if ((h.meta.mode & S_IFMT) === S_IFLNK) return { meta: h.meta, data: EMPTY }
+/**
+ * Loads a content object as the mode stores it and, with `verify`, re-hashes header + payload.
+ * Archive payloads inflate on the threadpool (concurrent callers use both cores); the other
+ * modes read synchronously (see readContentObjectSync) and get a private copy of the bytes.
+ */
+export const readContentObject = async (repo: Repo, csum: Checksum, verify = true): Promise<ContentObject> => {
+  if (repo.mode !== "archive") {
+    const r = readContentObjectSync(repo, csum, verify)
+    return { meta: r.meta, data: Buffer.from(r.data) }
+  }
+  let result: ContentObject
+  try {
+    const bytes = await readFile(objectPath(repo, csum, "file"))
+    const h = parseFilezHeader(bytes)
+    if ((h.meta.mode & S_IFMT) === S_IFLNK) result = { meta: h.meta, data: EMPTY }
+    else {
       const data = await inflateRawAsync(bytes.subarray(h.payloadOffset))
       if (BigInt(data.length) !== h.size) throw new Error(`size ${data.length} does not match the header's ${h.size}`)
-      return { meta: h.meta, data }
+      result = { meta: h.meta, data }
     }
-    case "bare-user": {
-      const raw = getAttributeSync(path, "user.ostreemeta")
-      if (!raw) throw new Error("missing user.ostreemeta")
-      const m = parseBareUserMeta(raw)
-      const bytes = await readFile(path)
-      if ((m.mode & S_IFMT) === S_IFLNK) {
-        const nul = bytes.indexOf(0)
-        return { meta: { ...m, symlinkTarget: bytes.subarray(0, nul < 0 ? bytes.length : nul).toString("utf8") }, data: EMPTY }
-      }
-      return { meta: { ...m, symlinkTarget: "" }, data: bytes }
-    }
-    case "bare":
-    case "bare-user-only": {
-      const st = await lstat(path)
-      const owned = repo.mode === "bare"
-      const meta = (target: string): FileMeta => ({
-        uid: owned ? st.uid : 0,
-        gid: owned ? st.gid : 0,
-        mode: st.mode,
-        symlinkTarget: target,
-        xattrs: owned ? readXattrs(path) : [],
-      })
-      if (st.isSymbolicLink()) return { meta: meta(await readlink(path)), data: EMPTY }
-      return { meta: meta(""), data: await readFile(path) }
-    }
+  } catch (e) {
+    throw contentReadError(csum, e)
   }
+  if (verify) verifyContent(csum, result)
+  return result
 }
-
 
 /*
  * Synchronous readers for the checkout hot path. Measured on the 17k-file bench tree, the async
@@ -204,22 +182,13 @@ const readScratch = (path: string): Buffer => {
  * until the next call — copy it if it must outlive that.
  */
 export const readContentObjectSync = (repo: Repo, csum: Checksum, verify = true): ContentObject => {
-  const path = objectPath(repo, csum, "file")
   let result: ContentObject
   try {
-    result = readContentAtSync(repo, path)
+    result = readContentAtSync(repo, objectPath(repo, csum, "file"))
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new RepoError({ op: "read file", reason: "NotFound", detail: `no such content object ${csum}` })
-    }
-    if (e instanceof RepoError) throw e
-    throw corrupt("file", csum, (e as Error).message)
+    throw contentReadError(csum, e)
   }
-  if (verify) {
-    const h = createHash("sha256").update(fileHeaderBytes(result.meta))
-    if ((result.meta.mode & S_IFMT) === S_IFREG) h.update(result.data)
-    if (h.digest("hex") !== csum) throw corrupt("file", csum, "checksum mismatch")
-  }
+  if (verify) verifyContent(csum, result)
   return result
 }
 
