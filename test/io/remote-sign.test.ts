@@ -132,5 +132,6 @@ t.test("OpenPGP: ostree gpg-sign, gpg-import keyrings both ways, signed summarie
   srepo(s2, "init", "--mode=bare-user")
   srepo(s2, "remote", "add", "origin", url)
   t.equal(ostree(s2, "remote", "gpg-import", `--keyring=${pubring}`, "origin").status, 0)
-  t.equal(srepo(s2, "pull", "origin", "main").status, 0, "strata accepts ostree's keyring")
+  const r2 = srepo(s2, "pull", "origin", "main")
+  t.equal(r2.status, 0, `strata accepts ostree's keyring: ${r2.stderr}`)
 })

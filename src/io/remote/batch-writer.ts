@@ -35,8 +35,10 @@ interface Batch {
 }
 
 export const makeBatchWriter = (opts: { repo: Repo; batchBytes?: number; batchMs?: number }): BatchWriter => {
-  const batchBytes = opts.batchBytes ?? 256 << 20
-  const batchMs = opts.batchMs ?? 5_000
+  // Each commit syncs the filesystem on a threadpool thread that inflation would otherwise use:
+  // few, large batches (STRATA_PULL_BATCH_MS overrides the age limit, for tests).
+  const batchBytes = opts.batchBytes ?? 1 << 30
+  const batchMs = opts.batchMs ?? (Number(process.env.STRATA_PULL_BATCH_MS) || 20_000)
   const stats: TransactionStats = { metadataWritten: 0, contentWritten: 0, contentBytesWritten: 0, objectsSkipped: 0 }
   let current: Batch | undefined
   let committing: Promise<void> = Promise.resolve()

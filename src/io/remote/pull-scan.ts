@@ -151,7 +151,8 @@ export const makeScanner = (ctx: ScanContext): Scanner => {
       return fetchContent(ctx.content, csum)
     })
     ctx.counters.contentFetched++
-    live()
+    // Stored even when another task has failed meanwhile: it is verified, and keeping it is
+    // what lets the re-run skip it.
     await storeContent(csum, c)
   }
 

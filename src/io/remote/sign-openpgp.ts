@@ -36,16 +36,23 @@ export const readKeyring = async (bytes: Uint8Array): Promise<Key[]> => {
 export const writeKeyring = (keys: ReadonlyArray<Key>): Uint8Array =>
   Buffer.concat(keys.map((k) => Buffer.from(k.toPublic().write())))
 
-/** Key files and directories of keyrings (`gpgkeypath`, trusted.gpg.d): every regular file in a dir. */
+/**
+ * Key files and keyring directories (`gpgkeypath`, trusted.gpg.d). In a directory only `*.gpg`
+ * files count, and one that cannot be parsed is skipped, as ostree's verifier does (Debian ships
+ * a README in trusted.gpg.d); a file named explicitly must parse.
+ */
 export const readKeyPaths = async (paths: ReadonlyArray<string>): Promise<Key[]> => {
   const out: Key[] = []
   for (const p of paths) {
     const st = await stat(p).catch(() => undefined)
     if (!st) continue
-    const files = st.isDirectory() ? (await readdir(p)).sort().map((n) => join(p, n)) : [p]
-    for (const f of files) {
-      const b = await readFile(f).catch(() => undefined)
-      if (b) out.push(...(await readKeyring(b)))
+    if (!st.isDirectory()) {
+      out.push(...(await readKeyring(await readFile(p))))
+      continue
+    }
+    for (const n of (await readdir(p)).filter((n) => n.endsWith(".gpg")).sort()) {
+      const b = await readFile(join(p, n)).catch(() => undefined)
+      if (b) out.push(...(await readKeyring(b).catch(() => [] as Key[])))
     }
   }
   return out
