@@ -69,7 +69,7 @@ const buildRpms = (): string[] => {
   const out = join(work, "rpms")
   const stamp = join(out, ".done")
   if (!existsSync(stamp)) {
-    rmSync(work, { recursive: true, force: true })
+    for (const d of ["specs", "rpms", "rpmbuild"]) rmSync(join(work, d), { recursive: true, force: true })
     mkdirSync(join(work, "specs"), { recursive: true })
     mkdirSync(out, { recursive: true })
     for (const s of SOURCES) {

@@ -162,6 +162,9 @@ t.test("rpmdb: rpm queries a strata tree; strata reads rpm's database", async (t
   t.match(sh("rpm", ["--dbpath", dbpath, "-q", "--whatrequires", "strata-lib"]), /strata-basic/, "rich-dependency index entries")
   sh("rpm", ["--dbpath", dbpath, "--verifydb"])
   t.equal(strata(["pkg", "db", "list", "--root", tree]).stdout.trim().split("\n").length, 4)
+  const installedInfo = JSON.parse(strata(["pkg", "info", "strata-lib", "--root", tree, "--json"]).stdout)
+  t.equal(installedInfo.nevra, "strata-lib-1:1.0~rc1-1.x86_64", "pkg info NAME reads the tree's rpmdb")
+  t.equal(strata(["pkg", "info", "nope", "--root", tree]).status, 3)
 
   // rpm's own database (WAL mode), written by rpm -i into another root
   const root2 = join(dir, "root2")
