@@ -6,7 +6,7 @@
  * in one piece are streamed.
  */
 import { createHash, type Hash } from "node:crypto"
-import { closeSync, createReadStream, openSync, readSync } from "node:fs"
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from "node:fs"
 import { createInflateRaw, inflateRawSync } from "node:zlib"
 import { fileHeaderBytes, isSymlink, type Checksum } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
@@ -54,8 +54,8 @@ const hashRange = (h: Hash, path: string, pos: number, len: number): number => {
  */
 export const SYNC_INFLATE_MAX = 1 << 20
 
-/** Inflates a whole archive payload into `h` synchronously; returns the uncompressed length. */
-const hashArchiveSync = (h: Hash, path: string, info: ContentInfo): number => {
+/** Inflates a whole (small) archive payload synchronously; at most one byte more than the header says. */
+const inflateArchiveSync = (path: string, info: ContentInfo): Buffer => {
   const compressed = info.storedSize - info.payloadOffset
   const fd = openSync(path, "r")
   let bytes: Buffer
@@ -71,9 +71,7 @@ const hashArchiveSync = (h: Hash, path: string, info: ContentInfo): number => {
   } finally {
     closeSync(fd)
   }
-  const data = inflateRawSync(bytes, { maxOutputLength: info.size + 1 })
-  h.update(data)
-  return data.length
+  return inflateRawSync(bytes, { maxOutputLength: info.size + 1 })
 }
 
 /** Streams a large archive payload through inflate into `h`; returns the uncompressed length. */
@@ -122,11 +120,31 @@ export const verifyContentSync = (repo: Repo, csum: Checksum, known?: ContentInf
   if (isSymlink(info.meta)) return finish(csum, h, info, 0)
   let got: number
   try {
-    got = repo.mode === "archive" ? hashArchiveSync(h, path, info) : hashRange(h, path, 0, info.size)
+    if (repo.mode === "archive") {
+      const data = inflateArchiveSync(path, info)
+      h.update(data)
+      got = data.length
+    } else got = hashRange(h, path, 0, info.size)
   } catch (e) {
     throw payloadError(csum, path, e)
   }
   return finish(csum, h, info, got)
+}
+
+/**
+ * The payload of a regular-file content object small enough to inflate in one piece (see
+ * verifiableSync), read once and verified against the object's name: what pull-local copies.
+ */
+export const readVerifiedPayload = (repo: Repo, csum: Checksum, info: ContentInfo): Buffer => {
+  const path = objectPath(repo, csum, "file")
+  let data: Buffer
+  try {
+    data = repo.mode === "archive" ? inflateArchiveSync(path, info) : readFileSync(path)
+  } catch (e) {
+    throw payloadError(csum, path, e)
+  }
+  finish(csum, createHash("sha256").update(fileHeaderBytes(info.meta)).update(data), info, data.length)
+  return data
 }
 
 /** verifyContentSync, streaming the payloads too large to inflate in one piece. */
