@@ -4,6 +4,8 @@ import { join } from "node:path"
 import { removeAttributeSync } from "@napi-rs/xattr"
 import { fsckRepo } from "../../src/io/repo/fsck.js"
 import { openRepo } from "../../src/io/repo/repo.js"
+import { setRef, withTransaction, writeContent, writeMetadata } from "../../src/io/repo/transaction.js"
+import { serializeCommit, serializeDirmeta, serializeDirtree } from "../../src/formats/ostree/index.js"
 import { strata, tmp } from "../helpers/tmp.js"
 import { MODES, copyRepo, flipByte, makeTree, noise, objectFiles, ostree, ostreeHistory, srepo, type Mode } from "../helpers/repo-fixture.js"
 
@@ -156,4 +158,24 @@ t.test("fsck on the worker pool and through the streaming path reports the same 
     t.equal(pool.stderr, inline.stderr, `${mode}: same report as inline`)
     t.equal(pool.stderr.split("\n").filter((l) => l.includes("corrupted")).length, 2)
   }
+})
+
+t.test("fsck: a well-hashed but hostile dirtree (an entry named '..') is reported as corrupt", async (t) => {
+  const dir = tmp(t)
+  const repoPath = join(dir, "repo")
+  srepo(repoPath, "init", "--mode=archive")
+  const repo = await openRepo(repoPath)
+  const [commit] = await withTransaction(repo, async (txn) => {
+    const file = await writeContent(txn, { uid: 0, gid: 0, mode: 0o100644, symlinkTarget: "", xattrs: [] }, Buffer.from("x\n"))
+    const meta = await writeMetadata(txn, "dirmeta", serializeDirmeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }))
+    // serializeDirtree does not validate; the parser must.
+    const tree = await writeMetadata(txn, "dirtree", serializeDirtree({ files: [{ name: "..", checksum: file }], dirs: [] }))
+    const c = await writeMetadata(txn, "commit", serializeCommit({ metadata: [], parent: null, subject: "evil", body: "", timestamp: 0n, rootTree: tree, rootMeta: meta }))
+    setRef(txn, "evil", c)
+    return c
+  })
+  const r = srepo(repoPath, "fsck")
+  t.equal(r.status, 4)
+  t.match(r.stderr, /\.dirtree: corrupted: .*forbidden filename "\.\."/, "names the dirtree and the rule it breaks")
+  t.match(r.stderr, commit, "and the commit holding it")
 })

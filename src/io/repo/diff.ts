@@ -9,16 +9,14 @@ import { lstat, readdir, readFile, readlink } from "node:fs/promises"
 import type { Stats } from "node:fs"
 import { join } from "node:path"
 import {
-  fileChecksum, serializeDirmeta, sha256, S_IFDIR, type Checksum, type FileMeta,
+  fileChecksum, serializeDirmeta, sha256, S_IFDIR, type Checksum, type FileMeta, type ObjectType,
 } from "../../formats/ostree/index.js"
 import { hashLargeFile } from "./commit.js"
 import { RepoError, fsError } from "./error.js"
-import { loadCommit, loadDirtree, readXattrs } from "./object-read.js"
-import { objectKey } from "./object-list.js"
+import { loadCommit, loadDirtree, objectPath, readXattrs } from "./object-read.js"
 import type { Repo } from "./repo.js"
 import { revParse } from "./rev.js"
 import { emptyReachable, traverseCommit } from "./traverse.js"
-import { objectPath } from "./object-read.js"
 
 export type DiffTarget = { readonly rev: string } | { readonly dir: string }
 
@@ -151,7 +149,7 @@ export const diffStats = async (repo: Repo, revA: string, revB: string): Promise
   const common = [...a.objects].filter((k) => b.objects.has(k))
   let commonSize = 0
   for (const k of common) {
-    const [csum, type] = k.split(".") as [Checksum, Parameters<typeof objectKey>[1]]
+    const [csum, type] = k.split(".") as [Checksum, ObjectType]
     commonSize += (await lstat(objectPath(repo, csum, type)).catch(() => undefined))?.size ?? 0
   }
   return { objectsA: a.objects.size, objectsB: b.objects.size, common: common.length, commonSize }

@@ -5,10 +5,9 @@
  */
 import { S_IFMT, type Checksum, type Dirmeta, type Xattrs } from "../../formats/ostree/index.js"
 import { readContentInfo } from "./content-meta.js"
-import { loadDirmeta, loadDirtree } from "./object-read.js"
+import { loadCommit, loadDirmeta, loadDirtree } from "./object-read.js"
 import type { Repo } from "./repo.js"
 import { revParse } from "./rev.js"
-import { loadCommit } from "./object-read.js"
 import { childPath, lookupPath, rootNode, type TreeNode } from "./tree-path.js"
 
 export interface LsEntry {
