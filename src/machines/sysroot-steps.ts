@@ -8,6 +8,9 @@
  *   swap     BootloaderSwapRequested → BootloaderSwapped  writeBootloaderSide + swapBootloader
  *                                                          undo (before the rename): discardBootloaderSide
  *   cleanup  CleanupRequested → CleanupDone               cleanupSysroot (only removes what cannot boot)
+ *
+ * Crash points inside the steps (STRATA_CRASH_AT): step:prepared, step:side-written,
+ * step:swapped, step:cleaned — each right after its io call returned, before the fact.
  */
 import { discardBootloaderSide, readLoaderSide, swapBootloader, writeBootloaderSide } from "../io/sysroot/bootloader.js"
 import { cleanupSysroot } from "../io/sysroot/cleanup.js"
@@ -27,6 +30,7 @@ import {
 } from "../events/types/deployment.js"
 import type { RecoveryContext, Side, UndoFn } from "./runtime/definition.js"
 import { TransactionError } from "./runtime/error.js"
+import { crashPoint } from "./runtime/crash.js"
 import { txnStep } from "./runtime/step.js"
 
 /** A boot list entry as io/sysroot's Deployment (index and bootserial are assigned when written). */
@@ -88,6 +92,7 @@ export const sysrootSteps = {
         ...(req.kargs !== undefined ? { kargs: req.kargs } : {}),
         ...(req.merge ? { mergeFrom: req.merge } : {}),
       })
+      crashPoint("step:prepared") // the deployment is complete, its fact not yet written
       const d = r.deployment
       return {
         deployment: { ...refOf(d), bootcsum: d.bootcsum, origin: d.origin, pinned: false, staged: req.staged ?? false },
@@ -110,7 +115,9 @@ export const sysrootSteps = {
           path: sysroot,
         })
       }
+      crashPoint("step:side-written") // the inactive side is complete, boot/loader untouched
       if (side.kind !== "noop") await swapBootloader({ sysroot, side })
+      crashPoint("step:swapped") // renamed: the disk shows the new list, the log does not yet
       return req
     },
   }),
@@ -119,6 +126,7 @@ export const sysrootSteps = {
     fact: CleanupDone,
     run: async (req, { sysroot }) => {
       const r = await cleanupSysroot({ sysroot, ...(req.prune !== undefined ? { prune: req.prune } : {}) })
+      crashPoint("step:cleaned")
       return {
         removed: [...r.removedPaths, ...r.removedBootDirs],
         deployments: r.removedDeployments.map(refOf),

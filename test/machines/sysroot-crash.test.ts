@@ -88,7 +88,7 @@ const check = async (t: Tap, S: string, label: string): Promise<string[]> => {
 }
 
 /** Kills `args` at each of its events (from a clean run), recovers, checks old-or-new. */
-const matrix = async (t: Tap, dir: string, template: string, args: string[], oldList: string[], newList: string[], newFrom: string) => {
+const matrix = async (t: Tap, dir: string, template: string, args: string[], oldList: string[], newList: string[], newFrom: string, inside: Record<string, "old" | "new"> = {}) => {
   const start = (await readLog(template)).length + 1
   const clean = cpA(template, join(dir, `${args[0]}-clean`))
   const ok = child(clean, args)
@@ -97,12 +97,13 @@ const matrix = async (t: Tap, dir: string, template: string, args: string[], old
   const labels = await labelsOf(clean, start)
   const firstNew = labels.indexOf(newFrom)
   t.ok(firstNew >= 0, `${args[0]}: ${newFrom} is among ${labels.join(", ")}`)
-  for (const [i, label] of labels.entries()) {
+  const points: Array<[string, boolean]> = [...labels.map((l, i): [string, boolean] => [l, i >= firstNew]), ...Object.entries(inside).map(([l, side]): [string, boolean] => [l, side === "new"])]
+  for (const [label, isNew] of points) {
     const s = cpA(template, join(dir, `${args[0]}-${label.replace(/:/g, "_")}`))
     t.equal(child(s, args, label).signal, "SIGKILL", `${args[0]} ${label}: killed`)
     await recover({ sysroot: s, definitions: transactionDefinitions })
     const live = await check(t, s, `${args[0]} ${label}`)
-    t.same(live, i >= firstNew ? newList : oldList, `${args[0]} ${label}: ${i >= firstNew ? "new" : "old"} boot list`)
+    t.same(live, isNew ? newList : oldList, `${args[0]} ${label}: ${isNew ? "new" : "old"} boot list`)
   }
 }
 
@@ -110,11 +111,13 @@ t.test("deploy, rollback, undeploy, cleanup: killed at every event, recovered", 
   const dir = sysrootTmp(t)
   const { S, v1, v2 } = await makeSysroot(dir)
   await check(t, S, "template")
-  await matrix(t, dir, S, ["deploy", "testos", "testos/v2"], [v1], [v2, v1], "BootloaderSwapped:1")
+  const inside = { "step:prepared": "old", "step:side-written": "old", "step:swapped": "new", "step:cleaned": "new" } as const
+  await matrix(t, dir, S, ["deploy", "testos", "testos/v2"], [v1], [v2, v1], "BootloaderSwapped:1", inside)
 
   const both = cpA(S, join(dir, "both"))
   t.equal(child(both, ["deploy", "testos", "testos/v2"]).status, 0)
-  await matrix(t, dir, both, ["rollback"], [v2, v1], [v1, v2], "BootloaderSwapped:1")
+  const { "step:prepared": _, ...noPrepare } = inside
+  await matrix(t, dir, both, ["rollback"], [v2, v1], [v1, v2], "BootloaderSwapped:1", noPrepare)
   await matrix(t, dir, both, ["undeploy", "1"], [v2, v1], [v2], "BootloaderSwapped:1")
   await matrix(t, dir, both, ["cleanup"], [v2, v1], [v2, v1], "TransactionStarted:1")
 })
