@@ -23,7 +23,7 @@ export interface DeploymentView {
   readonly bootcsum?: string
   /** The .origin keyfile text. */
   readonly origin?: string
-  /** The BLS `options` line without `ostree=`. */
+  /** The BLS `options` (may hold the `ostree=` of the entry it was read from). */
   readonly kargs?: string
   readonly version?: string
   readonly pinned: boolean

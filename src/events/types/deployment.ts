@@ -25,7 +25,7 @@ export const DeployRequested = defineStep("DeployRequested", "intent", {
   ...deploymentRefFields,
   /** The .origin keyfile text to write. */
   origin: Schema.optionalKey(Schema.String),
-  /** Kernel arguments for its boot entry: the BLS `options` line without `ostree=`. */
+  /** Kernel arguments for its boot entry: the BLS `options` (an `ostree=` in it is rewritten in place). */
   kargs: Schema.optionalKey(Schema.String),
   /** Staged (`--stage`): written now, put in the bootloader by finalize-staged. */
   staged: Schema.optionalKey(Schema.Boolean),
@@ -36,7 +36,7 @@ export const DeployRequested = defineStep("DeployRequested", "intent", {
 /** The deployment directory and its .origin are complete and synced. */
 export const DeploymentWritten = defineStep("DeploymentWritten", "fact", {
   deployment: DeploymentRecord,
-  /** The BLS `options` line without `ostree=` (io/sysroot's Deployment.kargs). */
+  /** The BLS `options` (io/sysroot's Deployment.kargs; an `ostree=` in it is rewritten in place). */
   kargs: Schema.optionalKey(Schema.String),
   /** The commit's `version` metadata, if any. */
   version: Schema.optionalKey(Schema.String),
@@ -49,7 +49,7 @@ export const DeploymentWritten = defineStep("DeploymentWritten", "fact", {
 export const BootListEntry = Schema.Struct({
   ...deploymentRefFields,
   bootcsum: Schema.optionalKey(Schema.String),
-  /** BLS `options` without `ostree=`. */
+  /** BLS `options` (an `ostree=` in it is rewritten in place when the entry is written). */
   kargs: Schema.optionalKey(Schema.String),
   origin: Schema.optionalKey(Schema.String),
   version: Schema.optionalKey(Schema.String),
