@@ -1,19 +1,51 @@
 /**
  * The `strata` entry point: finds the command by its words, parses its flags with node's
  * parseArgs, runs it, renders its output, and maps a failure to one line and an exit code.
+ *
+ * Start-up is measured against `ostree admin status`, so only the running command's module is
+ * loaded: `dist/cli/manifest.json` (written at build time by scripts/cli-manifest.mjs) maps each
+ * command's words to its module. Help, or a missing/stale manifest, loads every command.
  */
 import { parseArgs } from "node:util"
 import { readFileSync } from "node:fs"
-import { commands } from "./commands.js"
 import type { Command } from "./command.js"
 import { exitCodeFor, type Reason } from "../src/lib/error.js"
+
+interface ManifestEntry {
+  readonly path: ReadonlyArray<string>
+  readonly module: string
+  readonly export: string
+  readonly index: number
+}
+
+const readManifest = (): ReadonlyArray<ManifestEntry> | undefined => {
+  try {
+    return JSON.parse(readFileSync(new URL("./manifest.json", import.meta.url), "utf8")) as ManifestEntry[]
+  } catch {
+    return undefined
+  }
+}
+
+const allCommands = async (): Promise<ReadonlyArray<Command>> => (await import("./commands.js")).commands
+
+/** Loads one command through the manifest; undefined if the manifest does not lead to it. */
+const loadEntry = async (e: ManifestEntry): Promise<Command | undefined> => {
+  try {
+    const mod = (await import(e.module)) as Record<string, unknown>
+    const v = mod[e.export]
+    const c = (e.index >= 0 && Array.isArray(v) ? v[e.index] : v) as Command | undefined
+    return c && c.path.join(" ") === e.path.join(" ") ? c : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
   return pkg.version
 }
 
-const helpText = (prefix: ReadonlyArray<string>): string => {
+const helpText = (commands: ReadonlyArray<Command>, prefix: ReadonlyArray<string>): string => {
   const matching = commands.filter((c) => prefix.every((w, i) => c.path[i] === w))
   const lines = [`Usage: strata ${prefix.length ? prefix.join(" ") + " " : ""}COMMAND [OPTIONS]`, "", "Commands:"]
   const width = Math.max(...matching.map((c) => c.path.join(" ").length)) + 2
@@ -36,8 +68,8 @@ const commandHelp = (c: Command): string => {
  * `strata repo --repo=R commit …` works like `ostree --repo=R commit …`. Returns the command and
  * argv without the command's words.
  */
-const find = (argv: ReadonlyArray<string>): [Command | undefined, string[]] => {
-  let best: [Command, Set<number>] | undefined
+const find = <C extends { readonly path: ReadonlyArray<string> }>(commands: ReadonlyArray<C>, argv: ReadonlyArray<string>): [C | undefined, string[]] => {
+  let best: [C, Set<number>] | undefined
   for (const c of commands) {
     const used = new Set<number>()
     let i = 0
@@ -57,12 +89,23 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stdout.write(`strata ${version()}\n`)
     return 0
   }
-  const [cmd, rest] = find(argv)
+  let cmd: Command | undefined
+  let rest: string[] = [...argv]
+  const manifest = readManifest()
+  if (manifest) {
+    const [entry, r] = find(manifest, argv)
+    if (entry) {
+      cmd = await loadEntry(entry)
+      rest = r
+    }
+  }
+  const commands = cmd ? [cmd] : await allCommands()
+  if (!cmd) [cmd, rest] = find(commands, argv)
   if (!cmd) {
     const words = argv.filter((a) => !a.startsWith("-"))
     const prefix = words.slice(0, commands.some((c) => c.path[0] === words[0]) ? 1 : 0)
     const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h")
-    process[wantsHelp ? "stdout" : "stderr"].write(helpText(prefix) + "\n")
+    process[wantsHelp ? "stdout" : "stderr"].write(helpText(commands, prefix) + "\n")
     if (!wantsHelp && words.length > prefix.length) process.stderr.write(`strata: unknown command "${words.slice(0, prefix.length + 1).join(" ")}"\n`)
     return wantsHelp ? 0 : 2
   }

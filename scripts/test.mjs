@@ -28,7 +28,7 @@ if (missing.length) {
 }
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit" }).status ?? 1
-if (run("npx", ["tsc", "-p", "."]) !== 0) { console.log("0 passed, 1 failed"); process.exit(1) }
+if (run("npx", ["tsc", "-p", "."]) !== 0 || run(process.execPath, ["scripts/cli-manifest.mjs"]) !== 0) { console.log("0 passed, 1 failed"); process.exit(1) }
 
 const files = (process.argv.slice(2).length ? process.argv.slice(2) : walk("dist/test").filter((f) => f.endsWith(".test.js")))
 rmSync(".tap/test-results", { recursive: true, force: true })
