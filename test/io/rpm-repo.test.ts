@@ -102,3 +102,27 @@ t.test("CLI: repos and query over a repos dir", async (t) => {
   t.match(strata(["pkg", "query", "--repos-dir", reposDir, "--requires", "strata-tools"], { env }).stdout, /strata-lib >= 1:1.0~rc1/)
   t.equal(strata(["pkg", "query", "--repos-dir", reposDir, "--requires", "nope"], { env }).status, 3)
 })
+
+t.test("primary.xml parsed on worker threads gives the same packages, in order", async (t) => {
+  const { parsePrimaryParallel } = await import("../../src/io/rpm/primary-pool.js")
+  const { primaryParser } = await import("../../src/formats/rpm/repomd.js")
+  const { Packr } = await import("msgpackr")
+  const pkg = (i: number) =>
+    `<package type="rpm"><name>p${i}</name><arch>noarch</arch><version epoch="0" ver="1.${i}" rel="1"/><checksum type="sha256" pkgid="YES">${i}</checksum><summary>caf\u00e9 ${i}</summary><location href="p${i}.rpm"/><format><rpm:provides><rpm:entry name="p${i}" flags="EQ" epoch="0" ver="1.${i}" rel="1"/></rpm:provides></format></package>\n`
+  const xml = Buffer.from(`<?xml version="1.0"?>\n<metadata packages="3000">\n${Array.from({ length: 3000 }, (_, i) => pkg(i)).join("")}</metadata>\n`)
+  const chunks = async function* (b: Buffer) {
+    for (let i = 0; i < b.length; i += 7777) yield b.subarray(i, i + 7777)
+  }
+  const frames = await parsePrimaryParallel({ source: chunks(xml), workers: 2, blockSize: 64 * 1024 })
+  t.ok(frames.length > 3, "several blocks")
+  const parallel = frames.flatMap((f) => new Packr({ useRecords: true }).unpack(f) as Array<{ name: string; summary: string }>)
+  const sequential: Array<{ name: string; summary: string }> = []
+  const s = primaryParser((p) => sequential.push(p))
+  s.write(xml.toString("utf8"))
+  s.end()
+  t.same(parallel, sequential)
+  t.equal(parallel[2999]!.summary, "caf\u00e9 2999", "UTF-8 survives the cuts")
+  const broken = Buffer.from(xml.toString("utf8").replace("<name>p1500</name>", "<name>p1500</nam>"))
+  await t.rejects(parsePrimaryParallel({ source: chunks(broken), workers: 2, blockSize: 64 * 1024 }), /primary.xml: malformed XML/)
+  await t.rejects(parsePrimaryParallel({ source: chunks(xml.subarray(0, xml.length - 40)), workers: 2 }), /primary.xml/)
+})

@@ -13,7 +13,8 @@ import { CpioParser, type CpioEntry } from "../../formats/rpm/cpio.js"
 import { corrupt } from "../../formats/rpm/error.js"
 import { fileDigestAlgo, files as headerFiles, FILE, hardlinkSets, isLink, isReg, type RpmFile } from "../../formats/rpm/files.js"
 import { string } from "../../formats/rpm/header.js"
-import { BombGuard, decompressor, type BombLimits } from "../../formats/rpm/payload.js"
+import { BombGuard, type BombLimits } from "../../formats/rpm/payload.js"
+import { payloadDecompressor } from "./decompress.js"
 import { payloadExpectations, type DigestCheck } from "../../formats/rpm/signature.js"
 import { T } from "../../formats/rpm/tags.js"
 import type { PackageFile } from "./read.js"
@@ -165,7 +166,7 @@ export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = tru
 
   const stream = createReadStream(pkg.path, { start: pkg.headerOffset, highWaterMark: 1024 * 1024 })
   try {
-    await pipeline(stream, splitter, decompressor(string(pkg.header, T.PAYLOADCOMPRESSOR)), consume)
+    await pipeline(stream, splitter, payloadDecompressor(string(pkg.header, T.PAYLOADCOMPRESSOR)), consume)
   } catch (caught) {
     const e = failure ?? caught
     // A payload that fails to decompress or parse is usually a damaged one: say so by its digest.

@@ -13,10 +13,12 @@ import { pipeline } from "node:stream/promises"
 import { createGunzip } from "node:zlib"
 import type { Transform } from "node:stream"
 import { decompressor } from "../../formats/rpm/payload.js"
+import { payloadDecompressor } from "./decompress.js"
 import { filelistsParser, parseRepomd, primaryParser, type MdPackage, type XmlSink } from "../../formats/rpm/repomd.js"
 import { globMatch, type RepoConfig } from "../../formats/rpm/repo-conf.js"
 import { RpmError, tagged } from "./error.js"
 import { fetchBytes, hashName, hashing, joinUrl, openUrl } from "./fetch.js"
+import { defaultPrimaryWorkers, parsePrimaryParallel } from "./primary-pool.js"
 
 export interface RepoIndex {
   readonly id: string
@@ -36,12 +38,15 @@ interface CacheMeta {
   readonly filelists: boolean
 }
 
-// 2: msgpack records (self-describing: each record's keys are written once, inline)
-const CACHE_VERSION = 2
+// 3: frames of msgpack records (self-describing: each record's keys written once per frame), each
+// prefixed by its u32 LE length — one frame per block parsed on a worker
+const CACHE_VERSION = 3
+/** primary.xml files larger than this (uncompressed) are parsed on worker threads. */
+const PARALLEL_FROM = 16 * 1024 * 1024
 
 const decompressFor = (location: string): Transform => {
   if (location.endsWith(".gz")) return createGunzip({ chunkSize: 256 * 1024 })
-  if (location.endsWith(".xz")) return decompressor("xz")
+  if (location.endsWith(".xz")) return payloadDecompressor("xz") as Transform
   if (location.endsWith(".zst") || location.endsWith(".zstd")) return decompressor("zstd")
   if (location.endsWith(".bz2")) return decompressor("bzip2")
   return decompressor("identity")
@@ -74,6 +79,30 @@ const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { typ
   if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
 }
 
+/** Streams primary.xml through the worker-thread parser, checking its compressed checksum. */
+const streamParallel = async ({ url, checksum }: { url: string; checksum: { type: string; value: string } }): Promise<Uint8Array[]> => {
+  const h = hashing(hashName(checksum.type))
+  let frames: Uint8Array[] = []
+  let failure: unknown
+  try {
+    await pipeline(await openUrl(url), h.stream, decompressFor(url), async (source: AsyncIterable<Buffer>) => {
+      try {
+        frames = await parsePrimaryParallel({ source })
+      } catch (e) {
+        failure = e
+        throw e
+      }
+    })
+  } catch (caught) {
+    const got = h.digest()
+    if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
+    throw failure ?? caught
+  }
+  const got = h.digest()
+  if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
+  return frames
+}
+
 /** Base URLs to try, from baseurl, or from a metalink's / mirror list's entries. */
 export const resolveBaseurls = async (repo: RepoConfig): Promise<string[]> => {
   if (repo.baseurl.length) return [...repo.baseurl]
@@ -95,19 +124,41 @@ const readCache = async (dir: string): Promise<{ meta: CacheMeta; packages: MdPa
   try {
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as CacheMeta
     if (meta.version !== CACHE_VERSION) return undefined
-    const { Packr } = await import("msgpackr")
-    return { meta, packages: new Packr({ useRecords: true }).unpack(readFileSync(join(dir, "packages.msgpack"))) as MdPackage[] }
+    return { meta, packages: await unpackFrames(readFileSync(join(dir, "packages.msgpack"))) }
   } catch {
     return undefined // a missing or unreadable cache is simply refetched
   }
 }
 
-const writeCache = async (dir: string, meta: CacheMeta, packages: ReadonlyArray<MdPackage>): Promise<void> => {
-  mkdirSync(dir, { recursive: true })
+const unpackFrames = async (file: Buffer): Promise<MdPackage[]> => {
   const { Packr } = await import("msgpackr")
-  const tmp = `${dir}/.packages.msgpack.${process.pid}`
+  const packr = new Packr({ useRecords: true })
+  const out: MdPackage[] = []
+  for (let p = 0; p < file.length; ) {
+    const n = file.readUInt32LE(p)
+    for (const x of packr.unpack(file.subarray(p + 4, p + 4 + n)) as MdPackage[]) out.push(x)
+    p += 4 + n
+  }
+  return out
+}
+
+const frame = (b: Uint8Array): Buffer[] => {
+  const len = Buffer.alloc(4)
+  len.writeUInt32LE(b.length)
+  return [len, Buffer.from(b.buffer, b.byteOffset, b.byteLength)]
+}
+
+/** Cache frames for packages parsed in-process (one frame). */
+const packFrames = async (packages: ReadonlyArray<MdPackage>): Promise<Uint8Array[]> => {
+  const { Packr } = await import("msgpackr")
   // records (one key list per shape, not per object) unpack ~8x faster than plain maps here
-  writeFileSync(tmp, new Packr({ useRecords: true }).pack(packages))
+  return [new Packr({ useRecords: true }).pack(packages)]
+}
+
+const writeCache = async (dir: string, meta: CacheMeta, frames: ReadonlyArray<Uint8Array>): Promise<void> => {
+  mkdirSync(dir, { recursive: true })
+  const tmp = `${dir}/.packages.msgpack.${process.pid}`
+  writeFileSync(tmp, Buffer.concat(frames.flatMap(frame)))
   renameSync(tmp, join(dir, "packages.msgpack"))
   writeFileSync(`${dir}/.meta.json.${process.pid}`, JSON.stringify(meta))
   renameSync(`${dir}/.meta.json.${process.pid}`, join(dir, "meta.json"))
@@ -146,11 +197,16 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
         const primary = repomd.data.get("primary")
         if (!primary) throw new RpmError({ op: "repo load", path: baseurl, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
         if (cached && dir && cached.meta.primary === primary.checksum.value && (!filelists || cached.meta.filelists)) {
-          await writeCache(dir, { ...cached.meta, fetchedAt: now, baseurl }, cached.packages)
+          writeFileSync(join(dir, "meta.json"), JSON.stringify({ ...cached.meta, fetchedAt: now, baseurl }))
           return { id: repo.id, baseurl, revision: repomd.revision, packages: applyExcludes(repo, cached.packages), source: "revalidated" }
         }
-        const packages: MdPackage[] = []
-        await streamXml({ url: joinUrl(baseurl, primary.location), checksum: primary.checksum, sink: primaryParser((p) => packages.push(p)) })
+        let packages: MdPackage[] = []
+        let frames: Uint8Array[] | undefined
+        const primaryUrl = joinUrl(baseurl, primary.location)
+        if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 1) {
+          frames = await streamParallel({ url: primaryUrl, checksum: primary.checksum })
+          packages = await unpackFrames(Buffer.concat(frames.flatMap(frame)))
+        } else await streamXml({ url: primaryUrl, checksum: primary.checksum, sink: primaryParser((p) => packages.push(p)) })
         const fl = repomd.data.get("filelists")
         if (filelists && fl) {
           const byId = new Map(packages.map((p) => [p.pkgid, p]))
@@ -162,7 +218,11 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
             }),
           })
         }
-        if (dir) await writeCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: filelists && !!fl }, packages)
+        if (dir) {
+          // filelists changed the packages after parsing: their frames must be re-packed
+          const cacheFrames = frames && !(filelists && fl) ? frames : await packFrames(packages)
+          await writeCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: filelists && !!fl }, cacheFrames)
+        }
         return { id: repo.id, baseurl, revision: repomd.revision, packages: applyExcludes(repo, packages), source: "fetched" }
       } catch (e) {
         lastError = e
