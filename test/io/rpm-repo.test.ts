@@ -108,7 +108,7 @@ t.test("primary.xml parsed on worker threads gives the same packages, in order",
   const { primaryParser } = await import("../../src/formats/rpm/repomd.js")
   const { Packr } = await import("msgpackr")
   const pkg = (i: number) =>
-    `<package type="rpm"><name>p${i}</name><arch>noarch</arch><version epoch="0" ver="1.${i}" rel="1"/><checksum type="sha256" pkgid="YES">${i}</checksum><summary>caf\u00e9 ${i}</summary><location href="p${i}.rpm"/><format><rpm:provides><rpm:entry name="p${i}" flags="EQ" epoch="0" ver="1.${i}" rel="1"/></rpm:provides></format></package>\n`
+    `<package type="rpm"><name>p${i}</name><arch>noarch</arch><version epoch="0" ver="1.${i}" rel="1"/><checksum type="sha256" pkgid="YES">${i}</checksum><summary>caf\u00e9 ${i}</summary><packager>P</packager><location href="p${i}.rpm"/><format><rpm:provides><rpm:entry name="p${i}" flags="EQ" epoch="0" ver="1.${i}" rel="1"/></rpm:provides></format></package>\n`
   const xml = Buffer.from(`<?xml version="1.0"?>\n<metadata packages="3000">\n${Array.from({ length: 3000 }, (_, i) => pkg(i)).join("")}</metadata>\n`)
   const chunks = async function* (b: Buffer) {
     for (let i = 0; i < b.length; i += 7777) yield b.subarray(i, i + 7777)

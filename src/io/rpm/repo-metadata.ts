@@ -52,6 +52,23 @@ const decompressFor = (location: string): Transform => {
   return decompressor("identity")
 }
 
+/**
+ * After a failed parse: a damaged file usually fails to decompress or parse before its checksum
+ * can be compared, so hash the whole file and, when that is the cause, say so.
+ */
+const blameChecksum = async (url: string, checksum: { type: string; value: string }): Promise<void> => {
+  const h = hashing(hashName(checksum.type))
+  try {
+    await pipeline(await openUrl(url), h.stream, async (s: AsyncIterable<Buffer>) => {
+      for await (const _ of s) void _
+    })
+  } catch {
+    return // unreadable now: the original error is the one to report
+  }
+  const got = h.digest()
+  if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
+}
+
 /** Streams one metadata file into an XML sink, checking its compressed checksum. */
 const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { type: string; value: string }; sink: XmlSink }): Promise<void> => {
   const h = hashing(hashName(checksum.type))
@@ -69,11 +86,8 @@ const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { typ
       }
     })
   } catch (caught) {
-    const e = failure ?? caught
-    // a damaged file usually fails to decompress first; name the checksum when that is why
-    const got = h.digest()
-    if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
-    throw e
+    await blameChecksum(url, checksum)
+    throw failure ?? caught
   }
   const got = h.digest()
   if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
@@ -94,8 +108,7 @@ const streamParallel = async ({ url, checksum }: { url: string; checksum: { type
       }
     })
   } catch (caught) {
-    const got = h.digest()
-    if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
+    await blameChecksum(url, checksum)
     throw failure ?? caught
   }
   const got = h.digest()
