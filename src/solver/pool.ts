@@ -1,0 +1,222 @@
+/**
+ * The pool: every package the solver may consider — the installed set and the repositories' —
+ * stored column-wise in typed arrays of interned ids, so 63k packages with a million
+ * dependencies cost a few megabytes and no per-package objects. Solvable ids start at 1 (0 is
+ * "none"). Each package has eight dependency lists (package.ts KINDS) in one shared array, each
+ * list ending in 0.
+ *
+ * Build it with addRepo/addPackage (or the adapters in input-*.ts), then call finalize() before
+ * solving: that indexes who provides what (whatprovides.ts), including the files other packages
+ * require.
+ */
+import { SENSE_EQUAL, SENSE_MASK } from "../formats/rpm/evr.js"
+import { archPolicy, colorsMatch, type ArchPolicy } from "./arch.js"
+import { DepTable, isRel } from "./deps.js"
+import { evrText, NKINDS, KINDS, normalizeDepEvr, type PackageInput } from "./package.js"
+import { parseRich, RichParseError } from "./rich.js"
+import { StringPool } from "./strings.js"
+import { IntVec } from "./vec.js"
+import { ProviderIndex } from "./whatprovides.js"
+
+export interface Repo {
+  readonly id: number
+  readonly name: string
+  /** libsolv's sense: higher wins. dnf's `priority=` (lower wins) maps to its negation. */
+  readonly priority: number
+  readonly installed: boolean
+}
+
+export interface PoolOptions {
+  /** System arch ("x86_64"), a policy string ("x86_64:i686"), or "" for no arch policy. */
+  readonly arch?: string
+  /**
+   * Same-name packages of different colors (x86_64 and i686) may be installed together, as dnf
+   * sets it (POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS); default true.
+   */
+  readonly implicitObsoleteUsesColors?: boolean
+}
+
+export class Pool {
+  readonly strings: StringPool
+  readonly deps: DepTable
+  readonly policy: ArchPolicy
+  readonly implicitObsoleteUsesColors: boolean
+  readonly repos: Repo[] = []
+  installedRepo = -1
+
+  // per solvable (index 0 unused)
+  readonly name: IntVec
+  readonly evr: IntVec
+  readonly arch: IntVec
+  readonly repo: IntVec
+  readonly excluded: IntVec
+  /** NKINDS offsets into depData per solvable. */
+  readonly depOff: IntVec
+  readonly depData: IntVec
+  /** Raw file lists until finalize() turns the required ones into provides. */
+  files: Array<ReadonlyArray<string> | undefined> = [undefined]
+  /** Whatever the caller attached to each package (its MdPackage, its rpmdb header…). */
+  readonly data: unknown[] = [undefined]
+
+  index: ProviderIndex | undefined
+  private archScore: number[] = []
+
+  constructor({ arch = "x86_64", implicitObsoleteUsesColors = true }: PoolOptions = {}, restored?: { strings: StringPool; deps: DepTable; columns: Record<"name" | "evr" | "arch" | "repo" | "excluded" | "depOff" | "depData", IntVec> }) {
+    this.policy = archPolicy(arch)
+    this.implicitObsoleteUsesColors = implicitObsoleteUsesColors
+    this.strings = restored?.strings ?? new StringPool()
+    this.deps = restored?.deps ?? new DepTable()
+    const c = restored?.columns
+    this.name = c?.name ?? IntVec.from(new Int32Array(1))
+    this.evr = c?.evr ?? IntVec.from(new Int32Array(1))
+    this.arch = c?.arch ?? IntVec.from(new Int32Array(1))
+    this.repo = c?.repo ?? IntVec.from(new Int32Array(1))
+    this.excluded = c?.excluded ?? IntVec.from(new Int32Array(1))
+    this.depOff = c?.depOff ?? IntVec.from(new Int32Array(NKINDS))
+    // offset 0 holds a lone terminator: the shared empty list
+    this.depData = c?.depData ?? IntVec.from(new Int32Array(1))
+  }
+
+  /** Number of solvables + 1 (ids run 1..count-1). */
+  get count(): number {
+    return this.name.length
+  }
+
+  addRepo({ name, priority = 0, installed = false }: { name: string; priority?: number; installed?: boolean }): number {
+    const id = this.repos.length
+    this.repos.push({ id, name, priority, installed })
+    if (installed) this.installedRepo = id
+    return id
+  }
+
+  isInstalled(s: number): boolean {
+    return this.repo.data[s] === this.installedRepo
+  }
+
+  /** A dependency id from rpm's (name, flags, evr); rich names are parsed into trees. */
+  dep(name: string, flags: number, evr: string): number {
+    if (name.charCodeAt(0) === 40 /* ( */) {
+      try {
+        return parseRich(this.strings, this.deps, name)
+      } catch (e) {
+        // an unparsable rich dependency stays a name nothing provides: unsatisfiable, not fatal
+        if (e instanceof RichParseError) return this.strings.intern(name)
+        throw e
+      }
+    }
+    const n = this.strings.intern(name)
+    if (!(flags & SENSE_MASK) || !evr) return n
+    return this.deps.rel(n, flags & SENSE_MASK, this.strings.intern(normalizeDepEvr(evr)))
+  }
+
+  /**
+   * Adds a solvable from interned parts. `lists[k]` are the dependency ids of kind k (KINDS
+   * order); a self-provide `name = evr` is added when missing, as rpm and libsolv do.
+   */
+  addSolvable(repo: number, nameId: number, evrId: number, archId: number, lists: ReadonlyArray<ReadonlyArray<number> | undefined>, files?: ReadonlyArray<string>, data?: unknown): number {
+    const s = this.name.push(nameId)
+    this.evr.push(evrId)
+    this.arch.push(archId)
+    this.repo.push(repo)
+    this.excluded.push(0)
+    this.files[s] = files?.length ? files : undefined
+    this.data[s] = data
+    const self = this.deps.rel(nameId, SENSE_EQUAL, evrId)
+    for (let k = 0; k < NKINDS; k++) {
+      const list = lists[k]
+      const needSelf = k === 0 && !(list?.includes(self) ?? false)
+      if (!list?.length && !needSelf) {
+        this.depOff.push(0)
+        continue
+      }
+      this.depOff.push(this.depData.length)
+      if (needSelf) this.depData.push(self)
+      if (list) for (const d of list) this.depData.push(d)
+      this.depData.push(0)
+    }
+    this.index = undefined
+    return s
+  }
+
+  addPackage(repo: number, p: PackageInput, data?: unknown): number {
+    const lists = KINDS.map((k) => p[k]?.map((d) => this.dep(d.name, d.flags, d.evr)))
+    return this.addSolvable(repo, this.strings.intern(p.name), this.strings.intern(evrText(p.epoch, p.version, p.release)), this.strings.intern(p.arch), lists, p.files, data ?? p)
+  }
+
+  /** Dependency ids of kind k (package.ts K) of solvable s, without the terminator. */
+  depsOf(s: number, k: number): Int32Array {
+    const start = this.depOff.data[s * NKINDS + k]!
+    let end = start
+    const d = this.depData.data
+    while (d[end] !== 0) end++
+    return d.subarray(start, end)
+  }
+
+  /** Marks solvable s excluded (dnf's excludepkgs): it can never be installed. */
+  exclude(s: number): void {
+    this.excluded.data[s] = 1
+  }
+
+  archScoreOf(s: number): number {
+    const a = this.arch.data[s]!
+    let v = this.archScore[a]
+    if (v === undefined) v = this.archScore[a] = this.policy.score(this.strings.str(a))
+    return v
+  }
+
+  /** Whether s may be newly installed: a compatible arch and not excluded. */
+  installable(s: number): boolean {
+    return this.archScoreOf(s) !== 0 && this.excluded.data[s] === 0
+  }
+
+  /** Builds the provider index; called again automatically after more packages are added. */
+  finalize(): ProviderIndex {
+    if (!this.index) this.index = ProviderIndex.build(this)
+    return this.index
+  }
+
+  whatprovides(d: number): Int32Array {
+    return this.finalize().whatprovides(d)
+  }
+
+  nevra(s: number): string {
+    return `${this.strings.str(this.name.data[s]!)}-${this.strings.str(this.evr.data[s]!)}.${this.strings.str(this.arch.data[s]!)}`
+  }
+
+  nameOf(s: number): string {
+    return this.strings.str(this.name.data[s]!)
+  }
+
+  evrOf(s: number): string {
+    return this.strings.str(this.evr.data[s]!)
+  }
+
+  archOf(s: number): string {
+    return this.strings.str(this.arch.data[s]!)
+  }
+
+  repoOf(s: number): Repo {
+    return this.repos[this.repo.data[s]!]!
+  }
+
+  formatDep(d: number): string {
+    return this.deps.format(this.strings, d)
+  }
+
+  /** Solvable ids of the installed packages, in id order. */
+  installedIds(): number[] {
+    const out: number[] = []
+    if (this.installedRepo < 0) return out
+    for (let s = 1; s < this.count; s++) if (this.repo.data[s] === this.installedRepo) out.push(s)
+    return out
+  }
+
+  isRelDep(d: number): boolean {
+    return isRel(d)
+  }
+
+  /** Whether same-name packages s and p exclude each other. */
+  sameNameClash(s: number, p: number): boolean {
+    return !this.implicitObsoleteUsesColors || colorsMatch(this.policy, this.archOf(s), this.archOf(p))
+  }
+}

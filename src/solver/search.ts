@@ -1,0 +1,179 @@
+/**
+ * The search: CDCL (sat.ts) driven by package policy. Decisions come in libsolv's order —
+ * satisfy the jobs; keep each installed package (or move it to its best update when upgrading);
+ * then, clause by clause, satisfy the requirements of packages already in the solution, picking
+ * providers by policy (policy.ts); finally try weak dependencies (recommends, supplements), each
+ * once. Whatever is still undecided at the end is not installed — that satisfies every remaining
+ * clause, since each of them still has an undecided negative literal.
+ */
+import { R, type Clauses } from "./clauses.js"
+import type { JobRules } from "./jobs.js"
+import { K, NKINDS } from "./package.js"
+import { choose, evrCompare, type PolicyView } from "./policy.js"
+import type { Pool } from "./pool.js"
+import { richHolds } from "./rich-cnf.js"
+import type { Sat } from "./sat.js"
+
+export interface SearchInput {
+  readonly pool: Pool
+  readonly clauses: Clauses
+  readonly sat: Sat
+  readonly jobs: JobRules
+  readonly installed: Uint8Array
+  /** Packages whose rules exist (rules.ts): the only ones a decision may pick. */
+  readonly added: Uint8Array
+  /** Clauses to scan for unmet requirements: originals only (learnt ones are implied). */
+  readonly nOriginal: number
+  readonly weakDeps: boolean
+}
+
+export interface SearchResult {
+  /** -1 when a solution was found, else the clause of a conflict at level 0. */
+  readonly conflict: number
+  /** Packages installed because something recommends or supplements them. */
+  readonly weakChosen: Set<number>
+}
+
+const SCAN_KINDS = new Set<number>([R.REQUIRES, R.RICH, R.RICH_CONFLICTS, R.UPDATE, R.DUP, R.JOB])
+
+export const search = (input: SearchInput): SearchResult => {
+  const { pool, clauses, sat, jobs, installed, added, nOriginal, weakDeps } = input
+  const value = sat.value
+  const installedList = pool.installedIds()
+  const recMark = new Uint8Array(pool.count)
+  const sugMark = new Uint8Array(pool.count)
+  let recUpTo = 0
+  const view: PolicyView = {
+    pool,
+    value,
+    installed,
+    favor: jobs.favor,
+    recommended: (s) => {
+      refreshRecommended()
+      return recMark[s] === 1
+    },
+    suggested: (s) => {
+      refreshRecommended()
+      if (sugMark[s] === 1) return true
+      return pool.depOff.data[s * NKINDS + K.enhances] !== 0 && pool.depsOf(s, K.enhances).some((d) => richHolds(pool, d, (p) => value[p] === 1))
+    },
+  }
+  // recommended-by-the-solution marks, rebuilt from the trail when it shrank
+  const refreshRecommended = (): void => {
+    if (!weakDeps) return
+    if (recUpTo > sat.trailLen) {
+      recMark.fill(0)
+      sugMark.fill(0)
+      recUpTo = 0
+    }
+    for (; recUpTo < sat.trailLen; recUpTo++) {
+      const l = sat.trail[recUpTo]!
+      if (l < 0) continue
+      for (const d of pool.depsOf(l, K.recommends)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) recMark[p] = 1
+      for (const d of pool.depsOf(l, K.suggests)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) sugMark[p] = 1
+    }
+  }
+
+  const jobClauseList = jobs.jobClauses.flat().filter((c) => clauses.size.data[c]! > 1)
+  const scanList: number[] = []
+  for (let c = 0; c < nOriginal; c++) if (SCAN_KINDS.has(clauses.kind.data[c]!) && !clauses.disabled.data[c]) scanList.push(c)
+  let cursor = 0
+  const weakChosen = new Set<number>()
+  const triedWeak = new Set<number>()
+  const supplementers: number[] = []
+  if (weakDeps) for (let s = 1; s < pool.count; s++) if (added[s] && !installed[s] && pool.depOff.data[s * NKINDS + K.supplements] !== 0) supplementers.push(s)
+
+  /** Undecided positive literals of clause c if it is unmet and its packages are all in; else null. */
+  const openPositives = (c: number): number[] | null => {
+    const lits = clauses.literals(c)
+    let out: number[] | null = null
+    for (let k = 0; k < lits.length; k++) {
+      const l = lits[k]!
+      const v = l > 0 ? value[l]! : -value[-l]!
+      if (v > 0) return null
+      if (v === 0) {
+        if (l < 0) return null // can still be met by leaving that package out
+        ;(out ??= []).push(l)
+      }
+    }
+    return out
+  }
+
+  const nextDecision = (): number => {
+    // 1. jobs
+    for (const c of jobClauseList) {
+      if (clauses.disabled.data[c]) continue
+      const open = openPositives(c)
+      if (open) return choose(view, open)
+    }
+    // 2. installed packages: keep, or move to the best candidate when upgrading
+    for (const i of installedList) {
+      if (value[i] !== 0) continue
+      const kc = jobs.keepClause.get(i)
+      if (jobs.upgrade.has(i) && kc !== undefined && !clauses.disabled.data[kc]) {
+        // the best replacement; staying only when nothing better is left (or it is the same version)
+        const others = (openPositives(kc) ?? []).filter((p) => p !== i)
+        if (others.length) {
+          const best = choose(view, others, "update")
+          return pool.name.data[best] === pool.name.data[i] && evrCompare(pool, best, i) === 0 ? i : best
+        }
+      }
+      return i
+    }
+    // 3. requirements of what is in, one clause at a time, cycling from where we stopped; a
+    //    choice clause (jobs.ts) narrows a requirement to updates of installed packages
+    for (let n = 0; n < scanList.length; n++, cursor++) {
+      if (cursor >= scanList.length) cursor = 0
+      const c = scanList[cursor]!
+      const open = openPositives(c)
+      if (!open) continue
+      const ch = jobs.choice.get(c)
+      const narrowed = ch !== undefined && !clauses.disabled.data[ch] ? openPositives(ch) : null
+      return choose(view, narrowed ?? open)
+    }
+    if (!weakDeps) return 0
+    // 4. weak dependencies of newly installed packages, each tried once
+    for (let t = 0; t < sat.trailLen; t++) {
+      const s = sat.trail[t]!
+      if (s < 0 || installed[s]) continue
+      const recs = pool.depsOf(s, K.recommends)
+      for (let k = 0; k < recs.length; k++) {
+        const key = s * 4096 + Math.min(k, 4095)
+        if (triedWeak.has(key)) continue
+        const d = recs[k]!
+        const isTrue = (p: number): boolean => value[p] === 1
+        if (pool.deps.isRich(d) ? richHolds(pool, d, isTrue) : pool.whatprovides(d).some(isTrue)) continue
+        triedWeak.add(key)
+        const cands = Array.from(pool.whatprovides(d)).filter((p) => value[p] === 0 && added[p] && (jobs.favor.get(p) ?? 0) >= 0)
+        if (!cands.length) continue
+        const pick = choose(view, cands)
+        weakChosen.add(pick)
+        return pick
+      }
+    }
+    for (const s of supplementers) {
+      if (value[s] !== 0 || triedWeak.has(-s) || (jobs.favor.get(s) ?? 0) < 0) continue
+      if (!pool.depsOf(s, K.supplements).some((d) => richHolds(pool, d, (p) => value[p] === 1))) continue
+      triedWeak.add(-s)
+      weakChosen.add(s)
+      return s
+    }
+    return 0
+  }
+
+  for (;;) {
+    const confl = sat.propagate()
+    if (confl >= 0) {
+      if (sat.decisionLevel === 0) return { conflict: confl, weakChosen }
+      sat.learn(confl)
+      continue
+    }
+    const lit = nextDecision()
+    if (lit === 0) break
+    sat.decide(lit)
+  }
+  // undecided means not installed
+  for (let s = 1; s < pool.count; s++) if (value[s] === 0) value[s] = -1
+  for (const s of weakChosen) if (value[s] !== 1) weakChosen.delete(s)
+  return { conflict: -1, weakChosen }
+}

@@ -1,0 +1,118 @@
+/**
+ * solve(pool, jobs): rules, search, and what to do when there is no solution. An unsolvable
+ * search ends in a proof (sat.ts); if it involves a weak clause — an installed package that
+ * allowUninstall lets go — that clause is dropped and the search runs again, which is how
+ * "erase A" also erases what requires A. Otherwise the proof becomes a problem (problems.ts),
+ * its user requests and installed-package clauses are set aside, and the search runs again to
+ * find any further problems, as libsolv does. Then clean dependencies, minimization and the
+ * transaction.
+ */
+import { cleanDeps } from "./cleandeps.js"
+import { Clauses, R } from "./clauses.js"
+import { addChoiceRules } from "./choice.js"
+import { addJobRules, type Job } from "./jobs.js"
+import { minimize } from "./minimize.js"
+import type { Pool } from "./pool.js"
+import { describeProblem, type Problem } from "./problems.js"
+import { PackageRules } from "./rules.js"
+import { Sat } from "./sat.js"
+import { search } from "./search.js"
+import { makeTransaction, type Transaction } from "./transaction.js"
+
+export interface SolveOptions {
+  readonly jobs: ReadonlyArray<Job>
+  /** Installed packages may be erased to satisfy the jobs (dnf --allowerasing; dnf remove). */
+  readonly allowUninstall?: boolean
+  /** Do not install weak dependencies (dnf --setopt=install_weak_deps=False). */
+  readonly ignoreRecommends?: boolean
+  /** Drop new packages the solution does not need (default true). */
+  readonly minimize?: boolean
+  /** A distupgrade keeps installed packages no repository has, even when they are in the way. */
+  readonly keepOrphans?: boolean
+  /** Installed packages the user asked for (never removed by cleandeps). */
+  readonly userInstalled?: ReadonlySet<number>
+}
+
+export interface SolveStats {
+  readonly considered: number
+  readonly clauses: number
+  readonly learnt: number
+  readonly conflicts: number
+  readonly restarts: number
+}
+
+export interface SolveResult {
+  /** No problems: the transaction does everything the jobs asked. */
+  readonly ok: boolean
+  readonly problems: ReadonlyArray<Problem>
+  /** The solution (without the requests the problems name, when there are problems). */
+  readonly transaction: Transaction
+  /** Packages installed only because of a weak dependency. */
+  readonly weak: ReadonlyArray<number>
+  readonly stats: SolveStats
+}
+
+const SOFT = new Set<number>([R.JOB, R.UPDATE, R.DUP])
+
+export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommends = false, minimize: doMinimize = true, userInstalled, keepOrphans = false }: SolveOptions): SolveResult => {
+  pool.finalize()
+  const weakDeps = !ignoreRecommends
+  const clauses = new Clauses()
+  const rules = new PackageRules(pool, clauses, weakDeps)
+  const jr = addJobRules({ pool, clauses, rules, jobs, allowUninstall, keepOrphans })
+  rules.addSupplementers()
+  const installed = new Uint8Array(pool.count)
+  for (const i of pool.installedIds()) installed[i] = 1
+  addChoiceRules({ pool, clauses, jobs: jr, installed, nOriginal: clauses.count })
+  const nOriginal = clauses.count
+  const problems: Problem[] = []
+  let restarts = 0
+  let conflicts = 0
+  for (;;) {
+    clauses.truncate(nOriginal)
+    const sat = new Sat(clauses, pool.count - 1)
+    let confl = -1
+    for (let c = 0; c < nOriginal && confl < 0; c++) if (!clauses.disabled.data[c]) confl = sat.attach(c)
+    let weakChosen = new Set<number>()
+    if (confl < 0) {
+      const r = search({ pool, clauses, sat, jobs: jr, installed, added: rules.added, nOriginal, weakDeps })
+      confl = r.conflict
+      weakChosen = r.weakChosen
+    }
+    conflicts += sat.conflicts
+    if (confl < 0) {
+      const value = sat.value
+      if (jr.cleandeps) cleanDeps({ pool, value, installed, userInstalled })
+      const order = Array.from(sat.trail.subarray(0, sat.trailLen))
+      if (doMinimize) minimize({ pool, clauses, nOriginal, value, installed, order, keep: weakChosen })
+      const transaction = makeTransaction(pool, (s) => value[s] === 1)
+      let considered = 0
+      for (const a of rules.added) considered += a
+      return {
+        ok: problems.length === 0,
+        problems,
+        transaction,
+        weak: [...weakChosen].filter((s) => value[s] === 1).sort((a, b) => a - b),
+        stats: { considered, clauses: nOriginal, learnt: clauses.count - nOriginal, conflicts, restarts },
+      }
+    }
+    restarts++
+    const proof = sat.proof(confl)
+    const weak = proof.filter((c) => clauses.weak.data[c])
+    if (weak.length) {
+      // drop the newest weak clause (a choice, then an installed package or a weak request) and retry
+      const w = weak[weak.length - 1]!
+      clauses.disabled.data[w] = 1
+      if (clauses.kind.data[w] === R.JOB) for (const jc of jr.jobClauses[clauses.other.data[w]!] ?? []) clauses.disabled.data[jc] = 1
+      continue
+    }
+    problems.push(describeProblem(pool, clauses, jobs, proof))
+    const soft = proof.filter((c) => SOFT.has(clauses.kind.data[c]!))
+    if (!soft.length) throw new Error("solver: unsatisfiable without any request involved")
+    for (const c of soft) {
+      clauses.disabled.data[c] = 1
+      // a request is set aside whole, not one of its clauses
+      if (clauses.kind.data[c] === R.JOB) for (const jc of jr.jobClauses[clauses.other.data[c]!] ?? []) clauses.disabled.data[jc] = 1
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Who provides what. Built once per pool: for every name, the solvables providing it (their
+ * provides, their self-provide, and — only for paths that some dependency mentions — the files
+ * they own, as libsolv's addfileprovides does). A versioned or rich dependency's providers are
+ * computed on first use from its name's list and cached by dependency id.
+ *
+ * Version matching is rpm's (formats/rpm/evr.ts rangesOverlap): an unversioned provide satisfies
+ * any versioned requirement of that name.
+ */
+import { parseEvr, rangesOverlap, type Evr } from "../formats/rpm/evr.js"
+import { Op, REL_BIT } from "./deps.js"
+import { K, NKINDS } from "./package.js"
+import type { Pool } from "./pool.js"
+
+const EMPTY = new Int32Array(0)
+
+export class ProviderIndex {
+  private readonly cache = new Map<number, Int32Array>()
+  private readonly evrs: Array<Evr | undefined> = []
+
+  constructor(
+    private readonly pool: Pool,
+    /** providers of name id n: list[off[n] .. off[n+1]) */
+    readonly off: Int32Array,
+    readonly list: Int32Array,
+  ) {}
+
+  static build(pool: Pool): ProviderIndex {
+    const nStrings = pool.strings.size
+    const files = requiredFiles(pool)
+    const counts = new Int32Array(nStrings + 1)
+    const { depOff, depData, deps, strings } = pool
+    const d = depData.data
+    const fileIds: Array<number[] | undefined> = []
+    // pass 1: count (a solvable providing a name twice counts once: lists are per solvable)
+    const last = new Int32Array(nStrings).fill(0)
+    for (let s = 1; s < pool.count; s++) {
+      for (let i = depOff.data[s * NKINDS + K.provides]!; d[i] !== 0; i++) {
+        const n = deps.nameOf(d[i]!)
+        if (n && last[n] !== s) {
+          last[n] = s
+          counts[n]!++
+        }
+      }
+      const fl = pool.files[s]
+      if (fl && files.size) {
+        let ids: number[] | undefined
+        for (const f of fl) {
+          const id = strings.lookup(f)
+          if (id !== undefined && files.has(id) && last[id] !== s) {
+            last[id] = s
+            counts[id]!++
+            ;(ids ??= []).push(id)
+          }
+        }
+        fileIds[s] = ids
+      }
+    }
+    const off = new Int32Array(nStrings + 1)
+    for (let n = 0; n < nStrings; n++) off[n + 1] = off[n]! + counts[n]!
+    const list = new Int32Array(off[nStrings]!)
+    const fill = off.slice(0, nStrings)
+    last.fill(0)
+    for (let s = 1; s < pool.count; s++) {
+      for (let i = depOff.data[s * NKINDS + K.provides]!; d[i] !== 0; i++) {
+        const n = deps.nameOf(d[i]!)
+        if (n && last[n] !== s) {
+          last[n] = s
+          list[fill[n]!++] = s
+        }
+      }
+      const ids = fileIds[s]
+      if (ids) for (const id of ids) list[fill[id]!++] = s
+    }
+    return new ProviderIndex(pool, off, list)
+  }
+
+  /** Solvables providing name id n (any version), ascending. */
+  byName(n: number): Int32Array {
+    if (n >= this.off.length - 1) return EMPTY
+    return this.list.subarray(this.off[n]!, this.off[n + 1]!)
+  }
+
+  whatprovides(dep: number): Int32Array {
+    if (dep < REL_BIT) return this.byName(dep)
+    let r = this.cache.get(dep)
+    if (!r) {
+      r = this.compute(dep)
+      this.cache.set(dep, r)
+    }
+    return r
+  }
+
+  evr(id: number): Evr {
+    let e = this.evrs[id]
+    if (!e) e = this.evrs[id] = parseEvr(this.pool.strings.str(id))
+    return e
+  }
+
+  /** Whether solvable s provides dependency `dep` (a name or a version relation). */
+  provides(s: number, dep: number): boolean {
+    const { deps, depData, depOff } = this.pool
+    if (dep < REL_BIT) {
+      const p = this.byName(dep)
+      return binarySearch(p, s)
+    }
+    const name = deps.relA(dep)
+    const flags = deps.relFlags(dep)
+    const want = this.evr(deps.relB(dep))
+    const d = depData.data
+    for (let i = depOff.data[s * NKINDS + K.provides]!; d[i] !== 0; i++) {
+      const p = d[i]!
+      if (p < REL_BIT) {
+        if (p === name) return true // an unversioned provide satisfies any version (rpm)
+        continue
+      }
+      if (deps.relA(p) !== name || deps.relFlags(p) >= Op.AND) continue
+      if (rangesOverlap({ evr: this.evr(deps.relB(p)), flags: deps.relFlags(p) }, { evr: want, flags })) return true
+    }
+    // a file provide has no version: a versioned dependency on a path matches by name alone
+    return name < this.off.length - 1 && this.pool.strings.str(name).charCodeAt(0) === 47 && binarySearch(this.byName(name), s)
+  }
+
+  private compute(dep: number): Int32Array {
+    const { deps } = this.pool
+    const f = deps.relFlags(dep)
+    if (f < Op.AND) {
+      const cands = this.byName(deps.relA(dep))
+      const out: number[] = []
+      for (const s of cands) if (this.provides(s, dep)) out.push(s)
+      return Int32Array.from(out)
+    }
+    const a = this.whatprovides(deps.relA(dep))
+    const b = this.whatprovides(deps.relB(dep))
+    switch (f) {
+      case Op.AND:
+      case Op.WITH:
+        return intersect(a, b)
+      case Op.WITHOUT:
+        return a.filter((s) => !binarySearch(b, s))
+      case Op.IF:
+      case Op.UNLESS:
+        // the packages that could satisfy it: the main branch, or the else branch
+        return deps.isRich(deps.relB(dep)) && deps.relFlags(deps.relB(dep)) === Op.ELSE ? union(a, this.whatprovides(deps.relB(deps.relB(dep)))) : a
+      case Op.ELSE:
+        return union(a, b)
+      default:
+        return union(a, b)
+    }
+  }
+}
+
+/** Paths named by any dependency other than provides (inside rich ones too). */
+const requiredFiles = (pool: Pool): Set<number> => {
+  const out = new Set<number>()
+  const { depOff, depData, deps, strings } = pool
+  const d = depData.data
+  const seen = new Set<number>()
+  const walk = (x: number): void => {
+    if (x < REL_BIT) {
+      if (strings.str(x).charCodeAt(0) === 47) out.add(x)
+      return
+    }
+    if (seen.has(x)) return
+    seen.add(x)
+    if (deps.relFlags(x) >= Op.AND) {
+      walk(deps.relA(x))
+      walk(deps.relB(x))
+    } else walk(deps.relA(x))
+  }
+  for (let s = 1; s < pool.count; s++)
+    for (let k = 1; k < NKINDS; k++) for (let i = depOff.data[s * NKINDS + k]!; d[i] !== 0; i++) walk(d[i]!)
+  return out
+}
+
+const binarySearch = (a: Int32Array, x: number): boolean => {
+  let lo = 0
+  let hi = a.length - 1
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1
+    const v = a[m]!
+    if (v === x) return true
+    if (v < x) lo = m + 1
+    else hi = m - 1
+  }
+  return false
+}
+
+const intersect = (a: Int32Array, b: Int32Array): Int32Array => {
+  const out: number[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      out.push(a[i]!)
+      i++
+      j++
+    } else if (a[i]! < b[j]!) i++
+    else j++
+  }
+  return Int32Array.from(out)
+}
+
+const union = (a: Int32Array, b: Int32Array): Int32Array => {
+  const out: number[] = []
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!)
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!)
+    else {
+      out.push(a[i]!)
+      i++
+      j++
+    }
+  }
+  return Int32Array.from(out)
+}
+
+export { binarySearch, intersect, union }
