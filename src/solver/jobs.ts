@@ -17,7 +17,7 @@ export type Job =
   | { readonly op: "erase"; readonly what: Selection; readonly cleandeps?: boolean; readonly weak?: boolean }
   /** `what` undefined: every installed package. */
   | { readonly op: "upgrade"; readonly what?: Selection; readonly cleandeps?: boolean }
-  | { readonly op: "distupgrade"; readonly what?: Selection }
+  | { readonly op: "distupgrade"; readonly what?: Selection; readonly cleandeps?: boolean }
   /** Keep installed matches exactly as they are; never install the others. */
   | { readonly op: "lock"; readonly what: Selection }
   | { readonly op: "favor" | "disfavor"; readonly what: Selection }
@@ -29,6 +29,8 @@ export interface JobRules {
   readonly keepClause: Map<number, number>
   /** Installed packages the search should move to their best candidate. */
   readonly upgrade: Set<number>
+  /** For an upgrade that named repository packages: the ones each installed package may move to. */
+  readonly targets: Map<number, Set<number>>
   readonly favor: Map<number, number>
   /** Installed packages a job erases with cleandeps, or replaces under a cleandeps job. */
   readonly cleandeps: boolean
@@ -92,12 +94,6 @@ export class Replacements {
   }
 }
 
-/** Installed packages a selection of repository packages would replace (same name, or obsoleted). */
-const replacedBy = (pool: Pool, repl: Replacements, installed: ReadonlyArray<number>, sel: ReadonlyArray<number>): number[] => {
-  const set = new Set(sel)
-  return installed.filter((i) => repl.of(i, true).some((p) => set.has(p)))
-}
-
 export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOrphans = false }: { pool: Pool; clauses: Clauses; rules: PackageRules; jobs: ReadonlyArray<Job>; allowUninstall: boolean; keepOrphans?: boolean }): JobRules => {
   const installed = pool.installedIds()
   const mark = new Uint8Array(pool.count)
@@ -109,6 +105,8 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
   const upgrade = new Set<number>()
   const favor = new Map<number, number>()
   let dupAll = false
+  const targets = new Map<number, Set<number>>()
+  const locked = new Set<number>()
   let cleandeps = false
   jobs.forEach((job, j) => {
     const ids: number[] = []
@@ -132,22 +130,26 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
         if (job.cleandeps) cleandeps = true
         break
       case "lock":
-        for (const s of sel) ids.push(clauses.add([mark[s] ? s : -s], R.JOB, s, 0, j))
+        for (const s of sel) {
+          ids.push(clauses.add([mark[s] ? s : -s], R.JOB, s, 0, j))
+          if (mark[s]) locked.add(s)
+        }
         break
       case "upgrade":
         if (!job.what) for (const i of installed) upgrade.add(i)
         else {
           const inst = sel.filter((s) => mark[s])
           for (const i of inst) upgrade.add(i)
-          // naming only repository packages targets them: install one if it replaces something
-          // installed (dropped quietly when it cannot be)
+          // naming only repository packages targets them: each installed package they would
+          // replace moves to one of them, if it can
           if (!inst.length) {
-            const targets = sel.filter((s) => !mark[s] && pool.installable(s) && replacedBy(pool, repl, installed, [s]).length)
-            if (targets.length) {
-              rules.add(targets)
-              const c = clauses.add(targets, R.JOB, 0, 0, j)
-              clauses.weak.data[c] = 1
-              ids.push(c)
+            const members = new Set(sel.filter((s) => !mark[s]))
+            for (const i of installed) {
+              const t = repl.of(i, true).filter((p) => members.has(p))
+              if (!t.length) continue
+              upgrade.add(i)
+              targets.set(i, new Set(t))
+              rules.add(t)
             }
           }
         }
@@ -155,11 +157,23 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
         break
       case "distupgrade": {
         if (!job.what) dupAll = true
-        const inst = !job.what ? installed : [...sel.filter((s) => mark[s]), ...replacedBy(pool, repl, installed, sel.filter((s) => !mark[s]))]
+        const inst = !job.what ? installed : sel.filter((s) => mark[s])
         for (const i of inst) {
           dup.add(i)
           upgrade.add(i)
         }
+        if (job.what && !inst.length) {
+          // as for upgrade: named repository packages are the targets
+          const members = new Set(sel.filter((s) => !mark[s]))
+          for (const i of installed) {
+            const t = repl.of(i, true).filter((p) => members.has(p))
+            if (!t.length) continue
+            dup.add(i)
+            upgrade.add(i)
+            targets.set(i, new Set(t))
+          }
+        }
+        if (job.cleandeps) cleandeps = true
         break
       }
       case "favor":
@@ -171,7 +185,8 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
   rules.add(installed)
   const keepClause = new Map<number, number>()
   for (const i of installed) {
-    if (erased.has(i)) continue
+    // an erased package needs no keep clause; a locked one is kept by its lock
+    if (erased.has(i) || locked.has(i)) continue
     let c: number
     if (dup.has(i)) {
       const cands = repl.of(i, true)
@@ -194,5 +209,5 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
     if (allowUninstall) clauses.weak.data[c] = 1
     keepClause.set(i, c)
   }
-  return { jobClauses, keepClause, upgrade, favor, cleandeps, choice: new Map(), replacements: repl }
+  return { jobClauses, keepClause, upgrade, targets, favor, cleandeps, choice: new Map(), replacements: repl }
 }

@@ -6,7 +6,7 @@
  * first, then the candidate pulling in the fewest new packages (requirements not yet met), then
  * by name and id, so every run gives the same answer.
  */
-import { compareEvr, SENSE_EQUAL } from "../formats/rpm/evr.js"
+import { compareEvr, SENSE_EQUAL, SENSE_LESS } from "../formats/rpm/evr.js"
 import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 import { richHolds } from "./rich-cnf.js"
@@ -129,7 +129,7 @@ export const rank = (v: PolicyView, cands: ReadonlyArray<number>, mode: Mode = "
   if (list.length > 1 && mode === "choose") list = pruneRecommended(v, list)
   if (list.length > 1) {
     const { pool } = v
-    const key = new Map<number, { sug: number; inst: number; old: number; cost: number; prov: Map<number, number> }>()
+    const key = new Map<number, { sug: number; inst: number; old: number; cost: number; prov: Map<number, [number, boolean]> }>()
     for (const s of list)
       key.set(s, {
         sug: v.installed[s] || v.suggested(s) ? 0 : 1,
@@ -159,29 +159,36 @@ const hasNewer = (pool: Pool, s: number): boolean => {
   return false
 }
 
-/** name → EVR id of each `name = evr` provide (hash-like versions ignored), for sort_by_common_dep. */
-const versionedProvides = (pool: Pool, s: number): Map<number, number> => {
-  const out = new Map<number, number>()
+/**
+ * name → version of each `name = evr`, `name <= evr` or `name < evr` provide (a `<` counts just
+ * below its version; hash-like versions are ignored), for libsolv's sort_by_common_dep.
+ */
+const versionedProvides = (pool: Pool, s: number): Map<number, [number, boolean]> => {
+  const out = new Map<number, [number, boolean]>()
   for (const d of pool.depsOf(s, K.provides)) {
-    if (!pool.isRelDep(d) || pool.deps.relFlags(d) !== SENSE_EQUAL) continue
+    if (!pool.isRelDep(d)) continue
+    const f = pool.deps.relFlags(d)
+    if (f !== SENSE_EQUAL && f !== (SENSE_EQUAL | SENSE_LESS) && f !== SENSE_LESS) continue
     const name = pool.deps.relA(d)
     if (name === pool.name.data[s]) continue
     const evr = pool.strings.str(pool.deps.relB(d))
-    if (evr.length >= 4 && /^[0-9a-f]+$/.test(evr)) continue
-    out.set(name, pool.deps.relB(d))
+    if (f === SENSE_EQUAL && evr.length >= 4 && /^[0-9a-f]+$/.test(evr)) continue
+    out.set(name, [pool.deps.relB(d), f === SENSE_LESS])
   }
   return out
 }
 
 /** The candidate providing the higher version of a capability both provide comes first. */
-const commonDep = (pool: Pool, a: Map<number, number>, b: Map<number, number>): number => {
+const commonDep = (pool: Pool, a: Map<number, [number, boolean]>, b: Map<number, [number, boolean]>): number => {
   if (!a.size || !b.size) return 0
   const idx = pool.finalize()
-  for (const [name, ea] of a) {
-    const eb = b.get(name)
-    if (eb === undefined || eb === ea) continue
-    const c = compareEvr(idx.evr(ea), idx.evr(eb))
+  for (const [name, [ea, lta]] of a) {
+    const y = b.get(name)
+    if (y === undefined) continue
+    const [eb, ltb] = y
+    const c = ea === eb ? 0 : compareEvr(idx.evr(ea), idx.evr(eb))
     if (c) return -c
+    if (lta !== ltb) return lta ? 1 : -1
   }
   return 0
 }

@@ -40,6 +40,7 @@ export const search = (input: SearchInput): SearchResult => {
   const { pool, clauses, sat, jobs, installed, added, nOriginal, weakDeps } = input
   const value = sat.value
   const installedList = pool.installedIds()
+  const upgradeFirst = installedList.filter((i) => jobs.upgrade.has(i))
   const recMark = new Uint8Array(pool.count)
   const sugMark = new Uint8Array(pool.count)
   let recUpTo = 0
@@ -83,6 +84,17 @@ export const search = (input: SearchInput): SearchResult => {
   const supplementers: number[] = []
   if (weakDeps) for (let s = 1; s < pool.count; s++) if (added[s] && !installed[s] && pool.depOff.data[s * NKINDS + K.supplements] !== 0) supplementers.push(s)
 
+  const inferiorArch = (s: number): boolean => {
+    const a = pool.archScoreOf(s)
+    if (a <= 1) return false
+    const name = pool.name.data[s]!
+    for (const q of pool.finalize().byName(name)) {
+      const b = pool.archScoreOf(q)
+      if (q !== s && pool.name.data[q] === name && b > 1 && (b & 0xffff0000) < (a & 0xffff0000)) return true
+    }
+    return false
+  }
+
   /** Undecided positive literals of clause c if it is unmet and its packages are all in; else null. */
   const openPositives = (c: number): number[] | null => {
     const lits = clauses.literals(c)
@@ -106,20 +118,20 @@ export const search = (input: SearchInput): SearchResult => {
       const open = openPositives(c)
       if (open) return choose(view, open)
     }
-    // 2. installed packages: keep, or move to the best candidate when upgrading
-    for (const i of installedList) {
+    // 2. installed packages: first those being upgraded, moved to their best candidate (or kept
+    //    when nothing better is left, or it is the same version), then the rest, kept
+    for (const i of upgradeFirst) {
       if (value[i] !== 0) continue
       const kc = jobs.keepClause.get(i)
-      if (jobs.upgrade.has(i) && kc !== undefined && !clauses.disabled.data[kc]) {
-        // the best replacement; staying only when nothing better is left (or it is the same version)
-        const others = (openPositives(kc) ?? []).filter((p) => p !== i)
-        if (others.length) {
-          const best = choose(view, others, "update")
-          return pool.name.data[best] === pool.name.data[i] && evrCompare(pool, best, i) === 0 ? i : best
-        }
-      }
-      return i
+      if (kc === undefined || clauses.disabled.data[kc]) return i
+      let others = (openPositives(kc) ?? []).filter((p) => p !== i)
+      const t = jobs.targets.get(i)
+      if (t) others = others.filter((p) => t.has(p))
+      if (!others.length) return i
+      const best = choose(view, others, "update")
+      return pool.name.data[best] === pool.name.data[i] && evrCompare(pool, best, i) === 0 ? i : best
     }
+    for (const i of installedList) if (value[i] === 0) return i
     // 3. requirements of what is in, one clause at a time, cycling from where we stopped; a
     //    choice clause (jobs.ts) narrows a requirement to updates of installed packages
     for (let n = 0; n < scanList.length; n++, cursor++) {
@@ -151,12 +163,18 @@ export const search = (input: SearchInput): SearchResult => {
         return pick
       }
     }
+    // supplements: every package whose supplements now hold, best first, none of an inferior
+    // arch when its name has a better one (no i686 multilib pulled in by a supplement)
+    const sup: number[] = []
     for (const s of supplementers) {
-      if (value[s] !== 0 || triedWeak.has(-s) || (jobs.favor.get(s) ?? 0) < 0) continue
-      if (!pool.depsOf(s, K.supplements).some((d) => richHolds(pool, d, (p) => value[p] === 1))) continue
-      triedWeak.add(-s)
-      weakChosen.add(s)
-      return s
+      if (value[s] !== 0 || triedWeak.has(-s) || (jobs.favor.get(s) ?? 0) < 0 || inferiorArch(s)) continue
+      if (pool.depsOf(s, K.supplements).some((d) => richHolds(pool, d, (p) => value[p] === 1))) sup.push(s)
+    }
+    if (sup.length) {
+      const pick = choose(view, sup)
+      triedWeak.add(-pick)
+      weakChosen.add(pick)
+      return pick
     }
     return 0
   }

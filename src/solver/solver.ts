@@ -49,6 +49,8 @@ export interface SolveResult {
   readonly transaction: Transaction
   /** Packages installed only because of a weak dependency. */
   readonly weak: ReadonlyArray<number>
+  /** Installed packages erased because a cleandeps job left them unneeded. */
+  readonly cleaned: ReadonlyArray<number>
   readonly stats: SolveStats
 }
 
@@ -82,7 +84,7 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
     conflicts += sat.conflicts
     if (confl < 0) {
       const value = sat.value
-      if (jr.cleandeps) cleanDeps({ pool, value, installed, userInstalled })
+      const cleaned = jr.cleandeps ? cleanDeps({ pool, value, installed, userInstalled }) : []
       const order = Array.from(sat.trail.subarray(0, sat.trailLen))
       if (doMinimize) minimize({ pool, clauses, nOriginal, value, installed, order, keep: weakChosen })
       const transaction = makeTransaction(pool, (s) => value[s] === 1)
@@ -92,6 +94,7 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
         ok: problems.length === 0,
         problems,
         transaction,
+        cleaned,
         weak: [...weakChosen].filter((s) => value[s] === 1).sort((a, b) => a - b),
         stats: { considered, clauses: nOriginal, learnt: clauses.count - nOriginal, conflicts, restarts },
       }
@@ -100,8 +103,13 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
     const proof = sat.proof(confl)
     const weak = proof.filter((c) => clauses.weak.data[c])
     if (weak.length) {
-      // drop the newest weak clause (a choice, then an installed package or a weak request) and retry
-      const w = weak[weak.length - 1]!
+      // drop one weak clause and retry: a choice first, then a weak request, then an installed
+      // package that is not being upgraded, then one that is; the newest of a kind
+      const weakRank = (c: number): number => {
+        const k = clauses.kind.data[c]!
+        return k === R.CHOICE ? 4 : k === R.JOB ? 3 : k === R.UPDATE && (clauses.size.data[c] === 1 || !jr.upgrade.has(clauses.src.data[c]!)) ? 2 : 1
+      }
+      const w = weak.reduce((a, b) => (weakRank(b) > weakRank(a) || (weakRank(b) === weakRank(a) && b > a) ? b : a))
       clauses.disabled.data[w] = 1
       if (clauses.kind.data[w] === R.JOB) for (const jc of jr.jobClauses[clauses.other.data[w]!] ?? []) clauses.disabled.data[jc] = 1
       continue

@@ -49,7 +49,7 @@ export interface CaseFile {
 const SUPPORTED_SOLVERFLAGS = new Set(["allowuninstall", "ignorerecommended", "keeporphans"])
 const SUPPORTED_POOLFLAGS = new Set(["implicitobsoleteusescolors"])
 const SUPPORTED_JOB_FLAGS = new Set(["cleandeps", "weak"])
-const SUPPORTED_RESULTS = new Set(["transaction", "problems"])
+const SUPPORTED_RESULTS = new Set(["transaction", "problems", "cleandeps"])
 
 const depOf = (s: string) => parseCapability(s)
 
@@ -137,7 +137,7 @@ const parseJob = (pool: Pool, byId: Map<string, number>, repos: CaseFile["repos"
     case "install": return { op: "install", what, cleandeps, weak }
     case "erase": return { op: "erase", what, cleandeps, weak }
     case "update": return how === "all" ? { op: "upgrade", cleandeps } : { op: "upgrade", what, cleandeps }
-    case "distupgrade": return how === "all" ? { op: "distupgrade" } : { op: "distupgrade", what }
+    case "distupgrade": return how === "all" ? { op: "distupgrade", cleandeps } : { op: "distupgrade", what, cleandeps }
     case "lock": return { op: "lock", what }
     case "favor": return { op: "favor", what }
     case "disfavor": return { op: "disfavor", what }
@@ -156,6 +156,7 @@ export const play = (file: CaseFile, run: CaseRun): Played => {
       const kind = st.kind === "obsolete" ? "erase" : st.kind
       lines.push(st.by !== undefined ? `${kind} ${id(st.pkg)} ${id(st.by)}` : `${kind} ${id(st.pkg)}`)
     }
+  if (run.result?.kinds.includes("cleandeps")) for (const s of result.cleaned) lines.push(`cleandeps ${id(s)}`)
   if (run.result?.kinds.includes("problems")) for (const p of result.problems) lines.push(`problem info ${p.summary}`)
   return { pool, result, repoOf, lines: lines.sort() }
 }
