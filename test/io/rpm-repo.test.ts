@@ -126,3 +126,18 @@ t.test("primary.xml parsed on worker threads gives the same packages, in order",
   await t.rejects(parsePrimaryParallel({ source: chunks(broken), workers: 2, blockSize: 64 * 1024 }), /primary.xml: malformed XML/)
   await t.rejects(parsePrimaryParallel({ source: chunks(xml.subarray(0, xml.length - 40)), workers: 2 }), /primary.xml/)
 })
+
+t.test("repo_gpgcheck: repomd.xml.asc must verify against the repo's gpgkey", async (t) => {
+  const { cpSync, readFileSync: read, writeFileSync: write } = await import("node:fs")
+  const { execFileSync } = await import("node:child_process")
+  const dir = tmp(t)
+  const repo = join(dir, "repo")
+  cpSync(fx.repo("gz"), repo, { recursive: true })
+  const gpg = (args: string[]) => execFileSync("gpg", ["--batch", "--quiet", ...args], { env: { ...process.env, GNUPGHOME: join(fx.dir, "gnupg") }, stdio: ["ignore", "ignore", "pipe"] })
+  gpg(["--yes", "--armor", "--local-user", "test@strata.invalid", "--detach-sign", "--output", join(repo, "repodata/repomd.xml.asc"), join(repo, "repodata/repomd.xml")])
+  const conf = (key: string) => repoConf(`[s]\nbaseurl=file://${repo}\nrepo_gpgcheck=1\ngpgkey=file://${key}\n`)
+  t.equal((await loadRepo({ repo: conf(fx.key) })).packages.length, 4, "signed by the repo's key")
+  await t.rejects(loadRepo({ repo: conf(fx.otherKey) }), /repomd.xml signature is not valid/, "signed by another key")
+  write(join(repo, "repodata/repomd.xml"), read(join(repo, "repodata/repomd.xml"), "utf8").replace("<revision>", "<revision>1"))
+  await t.rejects(loadRepo({ repo: conf(fx.key) }), /repomd.xml signature is not valid/, "a modified repomd.xml")
+})

@@ -116,6 +116,25 @@ const streamParallel = async ({ url, checksum }: { url: string; checksum: { type
   return frames
 }
 
+/** repo_gpgcheck: repomd.xml.asc must be a good signature by one of the repo's gpgkey keys. */
+const verifyRepomd = async ({ repo, baseurl, repomd }: { repo: RepoConfig; baseurl: string; repomd: Buffer }): Promise<void> => {
+  const url = joinUrl(baseurl, "repodata/repomd.xml.asc")
+  const fail = (detail: string) => new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail })
+  if (!repo.gpgkey.length) throw fail("repo_gpgcheck is set but the repository has no gpgkey")
+  const armored = (await fetchBytes(url)).toString("utf8")
+  const openpgp = await import("openpgp")
+  const keys = []
+  for (const k of repo.gpgkey) keys.push(...(await openpgp.readKeys({ armoredKeys: (await fetchBytes(k)).toString("utf8") })))
+  try {
+    const { signatures } = await openpgp.verify({
+      message: await openpgp.createMessage({ binary: repomd }), signature: await openpgp.readSignature({ armoredSignature: armored }), verificationKeys: keys, format: "binary",
+    })
+    await signatures[0]!.verified
+  } catch (e) {
+    throw fail(`repomd.xml signature is not valid: ${(e as Error).message}`)
+  }
+}
+
 /** Base URLs to try, from baseurl, or from a metalink's / mirror list's entries. */
 export const resolveBaseurls = async (repo: RepoConfig): Promise<string[]> => {
   if (repo.baseurl.length) return [...repo.baseurl]
@@ -206,7 +225,9 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
     let lastError: unknown
     for (const baseurl of await resolveBaseurls(repo)) {
       try {
-        const repomd = parseRepomd((await fetchBytes(joinUrl(baseurl, "repodata/repomd.xml"))).toString("utf8"))
+        const repomdBytes = await fetchBytes(joinUrl(baseurl, "repodata/repomd.xml"))
+        if (repo.repoGpgcheck) await verifyRepomd({ repo, baseurl, repomd: repomdBytes })
+        const repomd = parseRepomd(repomdBytes.toString("utf8"))
         const primary = repomd.data.get("primary")
         if (!primary) throw new RpmError({ op: "repo load", path: baseurl, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
         if (cached && dir && cached.meta.primary === primary.checksum.value && (!filelists || cached.meta.filelists)) {

@@ -19,6 +19,7 @@ import { files as headerFiles, FILE, hardlinkSets, isDir, isLink, isReg, type Rp
 import { safeRelative } from "../../formats/rpm/paths.js"
 import type { BombLimits } from "../../formats/rpm/payload.js"
 import { walkPayload } from "./payload-walk.js"
+import { headerDigestChecks, payloadExpectations } from "../../formats/rpm/signature.js"
 import { readPackageFront, type PackageFile } from "./read.js"
 import { ownerIds, readOwners, type Owners } from "./owners.js"
 import { TreeWriter, lstatMaybe } from "./tree.js"
@@ -62,6 +63,8 @@ export const unpackPackage = (opts: UnpackOptions): Promise<UnpackResult> =>
     const pkg = opts.pkg ?? readPackageFront(opts.path)
     const list = headerFiles(pkg.header)
     preflight(list)
+    const headerBad = headerDigestChecks(pkg).find((d) => !d.ok)
+    if (headerBad) throw corrupt("header", `${headerBad.name} digest mismatch (expected ${headerBad.expected}, got ${headerBad.actual})`)
     const existing = lstatMaybe(opts.dest)
     if (existing && !(existing.isDirectory() && readdirSync(opts.dest).length === 0))
       throw corrupt("unpack", `destination ${opts.dest} exists and is not an empty directory`)
@@ -104,10 +107,15 @@ const unpackInto = async (o: UnpackOptions & { pkg: PackageFile; list: ReadonlyA
     renameSync(from, to)
   }
 
-  await walkPayload({
+  // The payload digest (checked before the staging dir is renamed into place) already covers
+  // every byte of content, and the header digest covers it; per-file digests and the legacy MD5
+  // would hash everything twice more. They stay on for packages without a payload digest.
+  const covered = payloadExpectations(o.pkg).payloadDigest !== undefined
+  const walk = await walkPayload({
     pkg: o.pkg,
     limits: o.limits,
-    fileDigests: o.fileDigests,
+    fileDigests: o.fileDigests ?? !covered,
+    md5: !covered,
     visitor: {
       entry: (f) => {
         count++
@@ -166,6 +174,8 @@ const unpackInto = async (o: UnpackOptions & { pkg: PackageFile; list: ReadonlyA
   }).finally(() => {
     if (fd >= 0) closeSync(fd)
   })
+  const bad = walk.digests.find((d) => !d.ok)
+  if (bad) throw corrupt("payload", `${bad.name} digest mismatch (expected ${bad.expected}, got ${bad.actual})`)
 
   // Directory metadata last, deepest first: writing children would change mtimes, and a
   // read-only mode would have blocked them.
