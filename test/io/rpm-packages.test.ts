@@ -195,3 +195,23 @@ t.test("CLI: info, contents, verify, unpack", async (t) => {
   t.ok(lstatSync(join(dir, "u/usr/bin/strata-tool")).isFile())
   t.equal(strata(["pkg", "unpack", fx.tools, join(dir, "u")]).status, 4, "a non-empty destination is refused")
 })
+
+t.test("the in-process decoders (lzma-native, fzstd) and the system binaries give the same payload", async (t) => {
+  const { decompressor } = await import("../../src/formats/rpm/payload.js")
+  const { payloadDecompressor } = await import("../../src/io/rpm/decompress.js")
+  const { createReadStream } = await import("node:fs")
+  const { pipeline } = await import("node:stream/promises")
+  const digestThrough = async (rpm: string, d: import("node:stream").Duplex) => {
+    const pkg = readPackageFront(rpm)
+    const h = createHash("sha256")
+    await pipeline(createReadStream(rpm, { start: pkg.payloadOffset }), d, async (src: AsyncIterable<Buffer>) => {
+      for await (const c of src) h.update(c)
+    })
+    return h.digest("hex")
+  }
+  for (const [rpm, comp] of [[fx.lib, "xz"], [fx.tools, "zstd"], [fx.basic, "gzip"]] as const) {
+    const builtin = await digestThrough(rpm, decompressor(comp))
+    t.equal(builtin, await digestThrough(rpm, payloadDecompressor(comp)), comp)
+    t.equal(builtin, readPackageFront(rpm).header.byTag.has(5097) ? (await import("../../src/formats/rpm/header.js")).strings(readPackageFront(rpm).header, 5097)[0] : builtin, `${comp}: the uncompressed payload digest`)
+  }
+})

@@ -47,7 +47,7 @@ const PARALLEL_FROM = 16 * 1024 * 1024
 const decompressFor = (location: string): Transform => {
   if (location.endsWith(".gz")) return createGunzip({ chunkSize: 256 * 1024 })
   if (location.endsWith(".xz")) return payloadDecompressor("xz") as Transform
-  if (location.endsWith(".zst") || location.endsWith(".zstd")) return decompressor("zstd")
+  if (location.endsWith(".zst") || location.endsWith(".zstd")) return payloadDecompressor("zstd") as Transform
   if (location.endsWith(".bz2")) return decompressor("bzip2")
   return decompressor("identity")
 }
