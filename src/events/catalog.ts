@@ -7,9 +7,13 @@ import { makeRegistry } from "./registry.js"
 import { systemEvents } from "./types/system.js"
 import { transactionEvents } from "./types/transaction.js"
 import { deploymentEvents } from "./types/deployment.js"
+import { stagingEvents } from "./types/staging.js"
+import { initEvents } from "./types/init.js"
 
 export const catalog = makeRegistry([
   ...systemEvents,
   ...transactionEvents,
   ...deploymentEvents,
+  ...stagingEvents,
+  ...initEvents,
 ])

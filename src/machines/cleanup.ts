@@ -11,14 +11,15 @@ import { sysrootSteps } from "./sysroot-steps.js"
 export const cleanupSteps = { cleanup: sysrootSteps.cleanup }
 
 export const cleanupMachine = setup({
-  types: { context: {} as { readonly prune: boolean }, input: {} as { readonly prune?: boolean } },
+  types: { context: {} as { readonly prune: boolean; readonly runDir?: string }, input: {} as { readonly prune?: boolean; readonly runDir?: string } },
   actors: stepActors(cleanupSteps),
 }).createMachine({
   id: "cleanup",
-  context: ({ input }) => ({ prune: input.prune ?? true }),
+  // runDir: the booted system's run directory, so a staged deployment is kept.
+  context: ({ input }) => ({ prune: input.prune ?? true, ...(input.runDir ? { runDir: input.runDir } : {}) }),
   initial: "cleanup",
   states: {
-    cleanup: { invoke: { src: "cleanup", input: ({ context }) => ({ prune: context.prune }), onDone: "done" } },
+    cleanup: { invoke: { src: "cleanup", input: ({ context }) => ({ prune: context.prune, ...(context.runDir ? { runDir: context.runDir } : {}) }), onDone: "done" } },
     done: { type: "final" },
   },
 })

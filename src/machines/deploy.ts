@@ -13,13 +13,15 @@
  * every decision before anything is written.
  */
 import { assign, setup } from "xstate"
-import type { BootListEntry } from "../events/types/deployment.js"
+import type { BootListEntry, Unstage } from "../events/types/deployment.js"
 import { planDeployment } from "../io/sysroot/deployment.js"
 import type { BootVersion } from "../io/sysroot/layout.js"
+import { appendKarg, formatKargs, parseKargs, replaceKarg } from "../io/sysroot/kargs.js"
 import { originForRefspec } from "../io/sysroot/origin.js"
 import { mergeDeploymentFor, sameDeployment, simpleDeploymentList } from "../io/sysroot/plan.js"
 import { loadSysroot } from "../io/sysroot/read-state.js"
 import { defineTransaction } from "./runtime/definition.js"
+import { TransactionError } from "./runtime/error.js"
 import { stepActors } from "./runtime/step.js"
 import { planSwap, probeSwap, refOf, sysrootSteps, sysrootUndo, toBootListEntry, toDeployment } from "./sysroot-steps.js"
 
@@ -42,6 +44,10 @@ export interface DeployInput {
   readonly retain?: boolean
   /** Prune the repo in the final cleanup (ostree admin deploy does). */
   readonly prune: boolean
+  /** The booted system's run directory: keeps a staged deployment through cleanup. */
+  readonly runDir?: string
+  /** A staged deployment, discarded once the new list is live (ostree does it for any list it is not first in). */
+  readonly unstage?: Unstage
 }
 
 interface DeployContext extends DeployInput {
@@ -96,7 +102,8 @@ export const deployMachine = setup({
               ...(context.notAsDefault ? { notAsDefault: true } : {}),
               ...(context.retain ? { retain: true } : {}),
             })
-            const swap = planSwap(current, next, context.live)
+            // Unstaging alone still runs the swap step (a no-op swap of the live list, then the unstage).
+            const swap = planSwap(current, next, context.live) ?? (context.unstage ? context.live : undefined)
             return { added, list: next.map(toBootListEntry), ...(swap ? { swap } : {}) }
           }),
         },
@@ -104,9 +111,9 @@ export const deployMachine = setup({
     },
     planning: { always: [{ guard: "listChanged", target: "swap" }, { target: "cleanup" }] },
     swap: {
-      invoke: { src: "swap", input: ({ context }) => ({ ...context.swap!, deployments: context.list }), onDone: "cleanup" },
+      invoke: { src: "swap", input: ({ context }) => ({ ...context.swap!, deployments: context.list, ...(context.unstage ? { unstage: context.unstage } : {}) }), onDone: "cleanup" },
     },
-    cleanup: { invoke: { src: "cleanup", input: ({ context }) => ({ prune: context.prune }), onDone: "done" } },
+    cleanup: { invoke: { src: "cleanup", input: ({ context }) => ({ prune: context.prune, ...(context.runDir ? { runDir: context.runDir } : {}) }), onDone: "done" } },
     done: { type: "final" },
   },
   output: ({ context }) => ({
@@ -126,21 +133,57 @@ export const deployTransaction = defineTransaction({
   probe: probeSwap,
 })
 
+export interface KargEdit {
+  /** Start from this command line (the text of /proc/cmdline) instead of the merge deployment's. */
+  readonly procCmdline?: string
+  readonly replace?: ReadonlyArray<string>
+  readonly append?: ReadonlyArray<string>
+}
+
+/**
+ * ot-admin-builtin-deploy.c: no edit → undefined (the merge deployment's options); else the base
+ * (/proc/cmdline minus BOOT_IMAGE and initrd, or the merge deployment's options) with each
+ * --karg replacing its key and each --karg-append added.
+ */
+export const applyKargEdit = (edit: KargEdit | undefined, mergeKargs: string | undefined): string | undefined => {
+  if (!edit || (edit.procCmdline === undefined && !edit.replace?.length && !edit.append?.length)) return undefined
+  let k =
+    edit.procCmdline !== undefined
+      ? parseKargs(edit.procCmdline.trim()).filter((x) => x.key !== "" && x.key !== "BOOT_IMAGE" && x.key !== "initrd")
+      : parseKargs(mergeKargs)
+  for (const a of edit.replace ?? []) k = replaceKarg(k, a)
+  for (const a of edit.append ?? []) k = appendKarg(k, a)
+  return formatKargs(k)
+}
+
 export interface DeployOptions {
-  readonly stateroot: string
+  /** --os; default the booted deployment's stateroot, else the default deployment's. */
+  readonly stateroot?: string
   /** A ref, `remote:ref`, checksum or prefix. */
   readonly refspec: string
   /** The .origin text; default `[origin] refspec=<refspec>`. */
   readonly origin?: string
   /** Kernel arguments (the BLS options); default the merge deployment's. */
   readonly kargs?: string
+  /**
+   * ostree admin deploy's --karg-proc-cmdline / --karg / --karg-append, applied (in that order)
+   * to the merge deployment's options (or /proc/cmdline's) under the lock. Ignored with `kargs`.
+   */
+  readonly kargEdit?: KargEdit
   readonly notAsDefault?: boolean
   readonly retain?: boolean
   /** --no-merge: do not carry /etc changes over. */
   readonly noMerge?: boolean
   readonly prune?: boolean
-  /** `/run` on a booted system: finds the booted deployment. */
+  /** The run directory of a booted system (see resolveRunDir): finds the booted and staged deployments. */
   readonly runDir?: string
+}
+
+/** No --os: the booted deployment's stateroot, else the default deployment's (ostree needs one booted). */
+export const defaultStateroot = (current: ReadonlyArray<{ readonly stateroot: string }>, booted?: { readonly stateroot: string }): string => {
+  const s = booted?.stateroot ?? current[0]?.stateroot
+  if (s === undefined) throw new TransactionError({ op: "deploy", reason: "Invalid", detail: "no deployment to take the stateroot from: give --os=STATEROOT" })
+  return s
 }
 
 /** The `plan` for runTransaction: every decision of a deploy, read from the disk under the lock. */
@@ -151,9 +194,10 @@ export const planDeploy =
     const current = state.deployments.filter((d) => !d.staged)
     const booted = state.bootedIndex !== undefined ? state.deployments[state.bootedIndex] : undefined
     const bootedIndex = booted ? current.findIndex((d) => sameDeployment(d, booted)) : -1
-    const id = await planDeployment({ sysroot, stateroot: o.stateroot, commit: o.refspec })
-    const merge = o.noMerge ? undefined : mergeDeploymentFor({ deployments: current, stateroot: o.stateroot, ...(bootedIndex >= 0 ? { bootedIndex } : {}) })
-    const kargs = o.kargs ?? merge?.kargs
+    const stateroot = o.stateroot ?? defaultStateroot(current, booted)
+    const id = await planDeployment({ sysroot, stateroot, commit: o.refspec })
+    const merge = o.noMerge ? undefined : mergeDeploymentFor({ deployments: current, stateroot, ...(bootedIndex >= 0 ? { bootedIndex } : {}) })
+    const kargs = o.kargs ?? applyKargEdit(o.kargEdit, merge?.kargs) ?? merge?.kargs
     return {
       request: {
         ...id,
@@ -168,5 +212,7 @@ export const planDeploy =
       ...(o.notAsDefault ? { notAsDefault: true } : {}),
       ...(o.retain ? { retain: true } : {}),
       prune: o.prune ?? true,
+      ...(o.runDir ? { runDir: o.runDir } : {}),
+      ...(state.staged && o.runDir ? { unstage: { ...refOf(state.staged), runDir: o.runDir } } : {}),
     }
   }

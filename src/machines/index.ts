@@ -1,19 +1,25 @@
 /**
- * Every transaction kind strata has, and the runtime that runs them. `transactionDefinitions` is
- * what `strata recover` (and the runner's check before each new transaction) can finish: a new
- * machine is added here, or an interrupted transaction of its kind blocks the sysroot until a
- * strata that knows it runs `recover`.
+ * Every transaction kind strata has (definitions.ts: `transactionDefinitions`, what `strata
+ * recover` can finish), the runtime that runs them, and the sysroot entry points.
  */
-import type { TransactionDefinition } from "./runtime/definition.js"
-import { cleanupTransaction } from "./cleanup.js"
-import { deployTransaction } from "./deploy.js"
-import { rollbackTransaction, undeployTransaction } from "./write-deployments.js"
-
-export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [deployTransaction, rollbackTransaction, undeployTransaction, cleanupTransaction]
+export { transactionDefinitions } from "./definitions.js"
 
 export * from "./runtime/index.js"
 export { recordBoot, type RecordBootOptions, type RecordBootResult } from "./record-boot.js"
-export { deployTransaction, planDeploy, type DeployInput, type DeployOptions, type DeployOutput } from "./deploy.js"
+export { deployTransaction, planDeploy, applyKargEdit, type DeployInput, type DeployOptions, type DeployOutput, type KargEdit } from "./deploy.js"
 export { rollbackTransaction, undeployTransaction, planRollback, planUndeploy, type WriteDeploymentsInput } from "./write-deployments.js"
 export { cleanupTransaction } from "./cleanup.js"
 export { sysrootSteps, sysrootUndo, probeSwap, planSwap, toDeployment, toBootListEntry } from "./sysroot-steps.js"
+export { pinTransaction, planPin } from "./pin.js"
+export { kargsEditTransaction, planKargsEdit } from "./kargs-edit.js"
+export { stageTransaction, planStage } from "./stage.js"
+export { finalizeStagedTransaction, planFinalize, finalizeSkipReason, recordFinalizeFailure } from "./finalize-staged.js"
+export { initFsTransaction, osInitTransaction, planInitFs, planOsInit, ensureSysrootDir } from "./init.js"
+export { reconcileLog, readDiskSnapshot, type ReconcileResult } from "./reconcile.js"
+export { runSysrootTransaction, type SysrootRunOptions } from "./run-sysroot.js"
+export { resolveRunDir } from "./run-dir.js"
+export { recoverSysroot, type SysrootRecovery } from "./recover-sysroot.js"
+export { readStatus, variantToJson, type StatusReport, type StatusDeployment, type CommitInfo } from "./status.js"
+export { pendingAndRollback, planUndeployWhich } from "./write-deployments.js"
+export { kargsBase, editedKargs, planKargsDeploy, planKargsStage, type KargsDeployOptions } from "./kargs-deploy.js"
+export { defaultStateroot } from "./deploy.js"

@@ -5,18 +5,22 @@
  * sub-bootversion swap — over the live link).
  *
  *   prepare  DeployRequested → DeploymentWritten          prepareDeployment   undo: removeDeployment
- *   swap     BootloaderSwapRequested → BootloaderSwapped  writeBootloaderSide + swapBootloader
+ *   swap     BootloaderSwapRequested → BootloaderSwapped  writeBootloaderSide + swapBootloader, then
+ *                                                          the state file of a staged deployment the
+ *                                                          list leaves out is removed
  *                                                          undo (before the rename): discardBootloaderSide
  *   cleanup  CleanupRequested → CleanupDone               cleanupSysroot (only removes what cannot boot)
  *
  * Crash points inside the steps (STRATA_CRASH_AT): step:prepared, step:side-written,
- * step:swapped, step:cleaned — each right after its io call returned, before the fact.
+ * step:swapped, step:unstaged, step:cleaned — each right after its io call returned, before the
+ * fact.
  */
 import { discardBootloaderSide, readLoaderSide, swapBootloader, writeBootloaderSide } from "../io/sysroot/bootloader.js"
 import { cleanupSysroot } from "../io/sysroot/cleanup.js"
 import { prepareDeployment, removeDeployment } from "../io/sysroot/deployment.js"
 import { deploymentPath, loaderDirPath, subbootPath, type BootVersion } from "../io/sysroot/layout.js"
-import { assignBootserials, planWrite } from "../io/sysroot/plan.js"
+import { assignBootserials, planWrite, sameDeployment } from "../io/sysroot/plan.js"
+import { clearStagedState, stagedTarget } from "../io/sysroot/staged.js"
 import type { Deployment } from "../io/sysroot/types.js"
 import {
   BootloaderSwapped,
@@ -118,6 +122,13 @@ export const sysrootSteps = {
       crashPoint("step:side-written") // the inactive side is complete, boot/loader untouched
       if (side.kind !== "noop") await swapBootloader({ sysroot, side })
       crashPoint("step:swapped") // renamed: the disk shows the new list, the log does not yet
+      // Only after the rename: a staged deployment must stay staged unless the new list is live.
+      const un = req.unstage
+      if (un) {
+        const named = await stagedTarget(un.runDir)
+        if (named && sameDeployment(named, un)) await clearStagedState({ runDir: un.runDir })
+        crashPoint("step:unstaged")
+      }
       return req
     },
   }),
@@ -125,7 +136,7 @@ export const sysrootSteps = {
     intent: CleanupRequested,
     fact: CleanupDone,
     run: async (req, { sysroot }) => {
-      const r = await cleanupSysroot({ sysroot, ...(req.prune !== undefined ? { prune: req.prune } : {}) })
+      const r = await cleanupSysroot({ sysroot, ...(req.prune !== undefined ? { prune: req.prune } : {}), ...(req.runDir !== undefined ? { runDir: req.runDir } : {}) })
       crashPoint("step:cleaned")
       return {
         removed: [...r.removedPaths, ...r.removedBootDirs],

@@ -2,14 +2,16 @@
  * The deployments a sysroot has, as the log says: every deployment directory that exists, the
  * boot order the bootloader was last swapped to, the booted one, pins and kernel arguments.
  *
- * Sources: `SysrootInitialized` (empty), `Adopted` (the state read from disk), the facts of
- * sysroot transactions (src/events/types/deployment.ts) and `BootRecorded`. Intents change
+ * Sources: `SysrootInitialized` (empty), `Adopted` and `Reconciled` (the state read from disk),
+ * the facts of sysroot transactions (src/events/types/deployment.ts, staging.ts) and
+ * `BootRecorded`. Intents change
  * nothing: the disk changes only once a fact is recorded. A transaction that ends aborted or
  * failed never crossed its point of no return, and recovery undid its facts on disk, so the
  * projection takes them back too (it remembers, per open transaction, what each fact replaced).
  */
 import type { EventEnvelope } from "../events/envelope.js"
-import { Adopted, BootRecorded, SysrootInitialized } from "../events/types/system.js"
+import { Adopted, BootRecorded, Reconciled, SysrootInitialized, type DeploymentRecord, type StageInfo, type SysrootSnapshot } from "../events/types/system.js"
+import { DeploymentStaged } from "../events/types/staging.js"
 import { TransactionAborted, TransactionCompleted, TransactionFailed } from "../events/types/transaction.js"
 import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged, type DeploymentRef } from "../events/types/deployment.js"
 import { txnOf, type Mark, type Projection } from "./fold.js"
@@ -29,6 +31,8 @@ export interface DeploymentView {
   readonly pinned: boolean
   /** Written with `--stage`, not yet in the boot list. */
   readonly staged: boolean
+  /** For a staged deployment: what its /run state file says (to write it again if /run lost it). */
+  readonly stage?: StageInfo
   /** The event that recorded it (absent for adopted deployments' transactions). */
   readonly written?: Mark & { readonly txn?: string }
 }
@@ -86,31 +90,44 @@ const settle = (s: DeploymentsState, txn: string | undefined, undo: boolean): De
   return { ...s, byId, order, pendingUndo: without(s.pendingUndo, txn) }
 }
 
+const viewOf = (d: DeploymentRecord): DeploymentView => ({
+  id: deploymentId(d),
+  stateroot: d.stateroot,
+  checksum: d.checksum,
+  serial: d.serial,
+  ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}),
+  ...(d.origin !== undefined ? { origin: d.origin } : {}),
+  ...(d.kargs !== undefined ? { kargs: d.kargs } : {}),
+  ...(d.version !== undefined ? { version: d.version } : {}),
+  pinned: d.pinned,
+  staged: d.staged,
+  ...(d.stage ? { stage: d.stage } : {}),
+})
+
+/** The state a disk snapshot (Adopted, Reconciled) shows: it replaces what the log said. */
+const fromSnapshot = (s: DeploymentsState, snap: SysrootSnapshot): DeploymentsState => {
+  const views = snap.deployments.map(viewOf)
+  const unlisted = (snap.unlisted ?? []).map(viewOf)
+  const byId = Object.fromEntries([...views, ...unlisted].map((v) => [v.id, v]))
+  // The disk knows the booted deployment only on a booted system; else keep what a boot record said.
+  const booted = snap.booted !== undefined ? views[snap.booted]?.id : s.booted !== undefined && s.booted in byId ? s.booted : undefined
+  const { booted: _, ...rest } = s
+  return {
+    ...rest,
+    bootversion: snap.bootversion,
+    subbootversion: snap.subbootversion,
+    order: views.filter((v) => !v.staged).map((v) => v.id),
+    byId,
+    ...(booted !== undefined ? { booted } : {}),
+    pendingUndo: {},
+  }
+}
+
 const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
   const s = { ...state, pos: e.pos }
   if (SysrootInitialized.is(e)) return { ...emptyDeployments, pos: e.pos }
-  if (Adopted.is(e)) {
-    const views = e.data.deployments.map((d): DeploymentView => ({
-      id: deploymentId(d),
-      stateroot: d.stateroot,
-      checksum: d.checksum,
-      serial: d.serial,
-      ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}),
-      ...(d.origin !== undefined ? { origin: d.origin } : {}),
-      pinned: d.pinned,
-      staged: d.staged,
-    }))
-    const booted = e.data.booted !== undefined ? views[e.data.booted]?.id : undefined
-    return {
-      ...s,
-      bootversion: e.data.bootversion,
-      subbootversion: e.data.subbootversion,
-      order: views.filter((v) => !v.staged).map((v) => v.id),
-      byId: Object.fromEntries(views.map((v) => [v.id, v])),
-      ...(booted !== undefined ? { booted } : {}),
-      pendingUndo: {},
-    }
-  }
+  if (Adopted.is(e)) return fromSnapshot(s, e.data)
+  if (Reconciled.is(e)) return e.data.state ? fromSnapshot(s, e.data.state) : s
   if (DeploymentWritten.is(e)) {
     const d = e.data.deployment
     const id = deploymentId(d)
@@ -142,7 +159,31 @@ const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
         return [id, { ...v, staged: false, ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}), ...(d.kargs !== undefined ? { kargs: d.kargs } : {}) }]
       }),
     )
+    // A staged deployment the list left out is no longer staged (its state file was removed).
+    const un = e.data.unstage ? deploymentId(e.data.unstage) : undefined
+    if (un !== undefined && byId[un] && !listed.has(un)) {
+      const { stage: _, ...v } = byId[un]!
+      byId[un] = { ...v, staged: false }
+    }
     return { ...s, bootversion: e.data.bootversion, subbootversion: e.data.subbootversion, order, byId }
+  }
+  if (DeploymentStaged.is(e)) {
+    const id = deploymentId(e.data.deployment)
+    const v = s.byId[id]
+    if (!v) return s
+    const stage: StageInfo = {
+      ...(e.data.merge ? { merge: e.data.merge } : {}),
+      ...(e.data.kargs !== undefined ? { kargs: e.data.kargs } : {}),
+      ...(e.data.locked ? { locked: true } : {}),
+    }
+    let next = put(s, e, id, { ...v, staged: true, bootcsum: e.data.deployment.bootcsum, stage })
+    const old = e.data.replaces ? deploymentId(e.data.replaces) : undefined
+    const prev = old !== undefined && old !== id ? next.byId[old] : undefined
+    if (prev) {
+      const { stage: _, ...rest } = prev
+      next = put(next, e, old!, { ...rest, staged: false })
+    }
+    return next
   }
   if (CleanupDone.is(e)) {
     let next = s

@@ -62,18 +62,24 @@ export type BootListEntry = typeof BootListEntry.Type
  * `boot/loader.$bootversion` side is being built and will be swapped in by renaming
  * `boot/loader.tmp` over `boot/loader` — the point of no return of sysroot transactions.
  */
-export const BootloaderSwapRequested = defineStep("BootloaderSwapRequested", "intent", {
+/**
+ * A staged deployment the new list leaves out (ostree discards it when writing a list it is not
+ * first in): its /run state file is removed right after the swap, so it is never finalized.
+ */
+export const Unstage = Schema.Struct({ ...deploymentRefFields, runDir: Schema.String })
+export type Unstage = typeof Unstage.Type
+
+const swapFields = {
   bootversion: BootVersion,
   subbootversion: BootVersion,
   deployments: Schema.Array(BootListEntry),
-})
+  unstage: Schema.optionalKey(Unstage),
+}
+
+export const BootloaderSwapRequested = defineStep("BootloaderSwapRequested", "intent", swapFields)
 
 /** `boot/loader` now points at `loader.$bootversion`, listing `deployments` in boot order. */
-export const BootloaderSwapped = defineStep("BootloaderSwapped", "fact", {
-  bootversion: BootVersion,
-  subbootversion: BootVersion,
-  deployments: Schema.Array(BootListEntry),
-})
+export const BootloaderSwapped = defineStep("BootloaderSwapped", "fact", swapFields)
 
 /** About to delete a deployment that is no longer in the boot list (cleanup, undeploy). */
 export const DeploymentRemoveRequested = defineStep("DeploymentRemoveRequested", "intent", deploymentRefFields)
@@ -85,6 +91,8 @@ export const DeploymentRemoved = defineStep("DeploymentRemoved", "fact", deploym
 export const CleanupRequested = defineStep("CleanupRequested", "intent", {
   /** Also prune the repo (`cleanup -p` / ostree's default prune). */
   prune: Schema.optionalKey(Schema.Boolean),
+  /** Where the staged deployment's state file is: a staged deployment is kept. */
+  runDir: Schema.optionalKey(Schema.String),
 })
 
 export const CleanupDone = defineStep("CleanupDone", "fact", {
@@ -100,17 +108,17 @@ export const CleanupDone = defineStep("CleanupDone", "fact", {
  * `previous` is part of the request, read before anything changed: a re-run of the idempotent
  * step would read the new value, and undo needs the old one.
  */
-export const KargsChangeRequested = defineStep("KargsChangeRequested", "intent", {
+const kargsFields = {
   ...deploymentRefFields,
   kargs: Schema.String,
   previous: Schema.String,
-})
+  /** Set for the staged deployment: its kargs live in `$runDir/ostree/staged-deployment`. */
+  runDir: Schema.optionalKey(Schema.String),
+}
 
-export const KargsChanged = defineStep("KargsChanged", "fact", {
-  ...deploymentRefFields,
-  kargs: Schema.String,
-  previous: Schema.String,
-})
+export const KargsChangeRequested = defineStep("KargsChangeRequested", "intent", kargsFields)
+
+export const KargsChanged = defineStep("KargsChanged", "fact", kargsFields)
 
 /** About to (un)pin a deployment (`[libostree-transient] pinned` in its .origin); `previous` as for kargs. */
 export const PinRequested = defineStep("PinRequested", "intent", {

@@ -18,6 +18,7 @@ import { pruneRepo, type PruneResult } from "../repo/prune.js"
 import { sysFsError } from "./error.js"
 import { pathExists, rmrf, unlinkIfExists } from "./fs-ops.js"
 import { deleteDeploymentRefs, writeDeploymentRefs } from "./bootlinks.js"
+import { allDeploymentDirs } from "./deployment-dirs.js"
 import {
   bootlinkPath, bootPath, deployRoot, deploymentPath, loaderDirPath, loaderTmpPath, repoPath, staterootDeployPath,
   subbootPath, type BootVersion, type DeploymentId,
@@ -41,21 +42,6 @@ export interface CleanupReport {
   readonly removedRefs: string[]
   /** Objects counted and deleted by the prune, when it ran. */
   readonly pruned?: PruneResult
-}
-
-/** Every `$checksum.$serial` directory under ostree/deploy/*\/deploy. */
-const allDeploymentDirs = async (sysroot: string): Promise<DeploymentId[]> => {
-  const out: DeploymentId[] = []
-  const roots = await readdir(deployRoot(sysroot), { withFileTypes: true }).catch(() => [])
-  for (const r of roots) {
-    if (!r.isDirectory()) continue
-    const dir = staterootDeployPath(sysroot, r.name)
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const p = parseDeployName(e.name)
-      if (p && e.isDirectory()) out.push({ stateroot: r.name, ...p })
-    }
-  }
-  return out
 }
 
 /** `.origin` files whose deployment directory is gone (a crash between the two removals). */

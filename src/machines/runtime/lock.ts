@@ -1,7 +1,8 @@
 /**
- * One transaction at a time per sysroot: an exclusive flock(2) on `<sysroot>/ostree/lock`, the
- * file ostree's own `ostree admin` commands lock (OSTREE_SYSROOT_LOCKFILE), so strata and ostree
- * exclude each other as well.
+ * One transaction at a time per sysroot: an exclusive lock on `<sysroot>/ostree/lock`, the file
+ * ostree's own `ostree admin` commands lock (OSTREE_SYSROOT_LOCKFILE), taken the way ostree takes
+ * it — an open-file-description fcntl lock (src/io/repo/syscalls.ts lockFile), which flock(2)
+ * would not see — so strata and ostree exclude each other as well.
  *
  * Contention (documented behaviour, see src/machines/README.md): a second caller first tries
  * without waiting; if the lock is held it says so once through `onWait` (the CLI prints it on
@@ -9,13 +10,12 @@
  * or STRATA_LOCK_TIMEOUT seconds). Past that it is refused with a TransactionError of reason
  * "Locked": exit code 6.
  *
- * The lock lives in a helper `flock` process that holds it while our pipe to it stays open, so
- * it goes away with us even on SIGKILL: the kernel closes the pipe, the helper exits, the lock
- * drops. (Node has no flock; the same helper pattern as src/io/repo/syscalls.ts.)
+ * The lock lives in a helper process that holds it while our pipe to it stays open, so it goes
+ * away with us even on SIGKILL: the kernel closes the pipe, the helper exits, the lock drops.
  */
-import { spawn, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { lockFile, type FileLock } from "../../io/repo/syscalls.js"
 import { TransactionError } from "./error.js"
 
 export interface SysrootLock {
@@ -39,36 +39,18 @@ export const sysrootLockPath = (sysroot: string): string => join(sysroot, "ostre
 /** Informational only (never trusted for exclusion): who holds the lock, for the wait message. */
 const holderPath = (sysroot: string): string => join(sysroot, "ostree", "strata", "lock-holder.json")
 
-const BUSY = 75 // flock -E: exit code when the lock is held (EX_TEMPFAIL)
-
-type Attempt = { readonly held: ChildProcess } | { readonly busy: true }
-
-const attempt = (path: string, waitSec: number | undefined, op: string): Promise<Attempt> =>
-  new Promise((resolve, reject) => {
-    const mode = waitSec === undefined ? ["-n"] : ["-w", String(waitSec)]
-    const p = spawn("flock", ["-x", "-E", String(BUSY), ...mode, path, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"] })
-    let stderr = ""
-    let acquired = false
-    p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()))
-    p.on("error", (e) => reject(new TransactionError({ op, reason: "Io", detail: `flock: ${e.message}`, path })))
-    p.stdout!.once("data", () => {
-      acquired = true
-      p.stdout!.destroy()
-      p.stderr!.destroy()
-      // Holding the lock must not keep the process alive; exiting closes the pipe and drops it.
-      p.unref()
-      ;(p.stdin as unknown as { unref?: () => void }).unref?.()
-      resolve({ held: p })
-    })
-    p.on("exit", (code) => {
-      if (acquired) return
-      if (code === BUSY) resolve({ busy: true })
-      else {
-        const reason = /No such file/.test(stderr) ? "NotFound" : /Permission denied|Read-only/.test(stderr) ? "PermissionDenied" : "Io"
-        reject(new TransactionError({ op, reason, detail: `flock exited ${code}: ${stderr.trim()}`, path }))
-      }
-    })
-  })
+/** One attempt: the lock, or "busy" when another holder kept it for `waitSec`. */
+const attempt = async (path: string, waitSec: number, op: string): Promise<FileLock | "busy"> => {
+  try {
+    return await lockFile(path, { exclusive: true, waitSec, op })
+  } catch (e) {
+    const err = e as { reason?: string; detail?: string; message?: string }
+    if (err.reason === "Locked") return "busy"
+    // The helper's own failure (no such directory, read-only, …), as the runtime's error.
+    const reason = err.reason === "NotFound" || /No such file/.test(err.detail ?? "") ? "NotFound" : /Permission denied|Read-only/.test(err.detail ?? "") ? "PermissionDenied" : "Io"
+    throw new TransactionError({ op, reason, detail: err.detail ?? err.message ?? String(e), path })
+  }
+}
 
 const describeHolder = (sysroot: string): string => {
   try {
@@ -94,17 +76,17 @@ export const lockSysroot = async (sysroot: string, opts: LockOptions = {}): Prom
   if (!existsSync(join(sysroot, "ostree"))) {
     throw new TransactionError({ op, reason: "NotFound", detail: "not a sysroot (no ostree/ directory; see `strata admin init-fs`)", path: sysroot })
   }
-  let got = await attempt(path, undefined, op)
-  if ("busy" in got) {
+  let got = await attempt(path, 0, op)
+  if (got === "busy") {
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs()
     const secs = Math.round(timeoutMs / 100) / 10
     opts.onWait?.(`waiting for the sysroot lock ${path}, held${describeHolder(sysroot)}; giving up after ${secs}s`)
     got = await attempt(path, timeoutMs / 1000, op)
-    if ("busy" in got) {
+    if (got === "busy") {
       throw new TransactionError({ op, reason: "Locked", detail: `the sysroot is locked by another transaction (waited ${secs}s)`, path })
     }
   }
-  const helper = got.held
+  const held = got
   if (opts.holder) {
     try {
       mkdirSync(join(sysroot, "ostree", "strata"), { recursive: true })
@@ -113,16 +95,13 @@ export const lockSysroot = async (sysroot: string, opts: LockOptions = {}): Prom
       // Only a courtesy for waiters.
     }
   }
-  const exited = new Promise<void>((res) => (helper.exitCode !== null ? res() : helper.once("exit", () => res())))
   let released: Promise<void> | undefined
   return {
     path,
     release: () =>
       (released ??= (async () => {
         if (opts.holder) rmSync(holderPath(sysroot), { force: true })
-        helper.ref() // keep the process alive until the helper has really let go
-        helper.stdin!.end()
-        await exited
+        await held.release()
       })()),
   }
 }

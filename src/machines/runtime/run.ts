@@ -2,7 +2,8 @@
  * `runTransaction`: one transaction from lock to terminal event.
  *
  * 1. Lock the sysroot (lock.ts: waits with a message, then refuses with reason Locked, exit 6).
- * 2. Open its event log; finish any transaction a dead runner left in flight (recover.ts).
+ * 2. Open its event log; finish any transaction a dead runner left in flight (recover.ts); run
+ *    `prepare` (the sysroot machines reconcile the log with the disk there).
  * 3. Compute the input (`plan`), then append TransactionStarted (durable) under a new
  *    time-sortable id.
  * 4. Run the machine with journaled steps (session.ts): intent → effect → fact per step, each
@@ -17,6 +18,7 @@
 import { userInfo } from "node:os"
 import type { Actor, AnyStateMachine, InputFrom, OutputFrom } from "xstate"
 import type { Registry } from "../../events/registry.js"
+import type { EventStore } from "../../events/store.js"
 import { TransactionStarted, txnStream } from "../../events/types/transaction.js"
 import { conclude } from "./conclude.js"
 import type { TransactionDefinition } from "./definition.js"
@@ -39,6 +41,11 @@ export interface RunOptions<M extends AnyStateMachine> {
    * next serial) cannot go stale. A plan that throws records nothing.
    */
   readonly plan?: (ctx: { readonly sysroot: string }) => Promise<InputFrom<M>>
+  /**
+   * Runs under the lock with the log open, after recovery and before `plan`: what must hold
+   * before any transaction starts (the sysroot machines adopt or reconcile the disk here).
+   */
+  readonly prepare?: (ctx: { readonly sysroot: string; readonly log: EventStore }) => Promise<void>
   /** The command line, for history; default `strata` + this process's arguments. */
   readonly argv?: ReadonlyArray<string>
   /** Who asked; default the process's user name. */
@@ -78,6 +85,7 @@ export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions
     const log = await openSysrootLog(opts.sysroot, opts.registry ? { registry: opts.registry } : {})
     try {
       const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def], def.kind)
+      await opts.prepare?.({ sysroot: opts.sysroot, log })
       const input = opts.plan ? await opts.plan({ sysroot: opts.sysroot }) : opts.input
       const txn = newTxnId()
       await log.append(txnStream(txn), 0, [TransactionStarted.make({ kind: def.kind, argv: [...argv], user: opts.user ?? currentUser(), pid: process.pid }, { txn })], { sync: true })
