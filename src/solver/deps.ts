@@ -21,46 +21,70 @@ export const isRel = (d: number): boolean => d >= REL_BIT
 
 export { SENSE_EQUAL, SENSE_GREATER, SENSE_LESS, SENSE_MASK }
 
-// a version relation's key is a * 2^28 + b * 16 + flags: exact below 2^53 while a < 2^25 and
-// b < 2^24; rich relations (rare) are keyed by text
-const B_LIMIT = 1 << 24
-const A_LIMIT = 1 << 25
+const hash3 = (a: number, b: number, f: number): number => {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35)
+  h = Math.imul(h ^ (h >>> 16) ^ f, 0x27d4eb2f)
+  return (h ^ (h >>> 15)) >>> 0
+}
 
 export class DepTable {
   readonly a: IntVec
   readonly b: IntVec
   readonly flags: IntVec
-  private keys: Map<number | string, number> | undefined
+  /** Open addressing over (a, b, flags): slots hold index + 1. */
+  private table: Int32Array
+  private mask: number
 
-  constructor(a = new IntVec(), b = new IntVec(), flags = new IntVec()) {
+  constructor(a = new IntVec(1024), b = new IntVec(1024), flags = new IntVec(1024), table?: Int32Array) {
     this.a = a
     this.b = b
     this.flags = flags
+    if (table) this.table = table
+    else {
+      this.table = new Int32Array(2048)
+      for (let i = 0; i < a.length; i++) this.place(i)
+    }
+    this.mask = this.table.length - 1
   }
 
   get size(): number {
     return this.a.length
   }
 
-  private map(): Map<number | string, number> {
-    if (!this.keys) {
-      const m = new Map<number | string, number>()
-      for (let i = 0; i < this.a.length; i++) m.set(key(this.a.data[i]!, this.b.data[i]!, this.flags.data[i]!), i)
-      this.keys = m
-    }
-    return this.keys
+  /** The hash table, for snapshots. */
+  tableData(): Int32Array {
+    return this.table.slice()
+  }
+
+  private place(i: number): void {
+    const mask = this.table.length - 1
+    let slot = hash3(this.a.data[i]!, this.b.data[i]!, this.flags.data[i]!) & mask
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask
+    this.table[slot] = i + 1
   }
 
   /** The id of relation (a, flags, b). */
   rel(a: number, flags: number, b: number): number {
-    const k = key(a, b, flags)
-    const m = this.map()
-    let i = m.get(k)
-    if (i === undefined) {
-      i = this.a.push(a)
-      this.b.push(b)
-      this.flags.push(flags)
-      m.set(k, i)
+    const A = this.a.data
+    const B = this.b.data
+    const F = this.flags.data
+    let slot = hash3(a, b, flags) & this.mask
+    for (;;) {
+      const v = this.table[slot]!
+      if (v === 0) break
+      const i = v - 1
+      if (A[i] === a && B[i] === b && F[i] === flags) return REL_BIT | i
+      slot = (slot + 1) & this.mask
+    }
+    const i = this.a.push(a)
+    this.b.push(b)
+    this.flags.push(flags)
+    this.table[slot] = i + 1
+    if (this.a.length * 2 > this.table.length) {
+      this.table = new Int32Array(this.table.length * 2)
+      this.mask = this.table.length - 1
+      for (let k = 0; k < this.a.length; k++) this.place(k)
     }
     return REL_BIT | i
   }
@@ -105,10 +129,4 @@ export class DepTable {
     const rightText = (f === Op.IF || f === Op.UNLESS) && this.isRich(right) && this.relFlags(right) === Op.ELSE ? this.formatInner(strings, right) : side(right, false)
     return `${left} ${OP_WORD[f]} ${rightText}`
   }
-}
-
-const key = (a: number, b: number, flags: number): number | string => {
-  if (flags >= Op.AND) return `${a},${flags},${b}`
-  if (a >= A_LIMIT || b >= B_LIMIT) throw new RangeError("too many names or versions for the dependency table")
-  return a * 2 ** 28 + b * 16 + flags
 }

@@ -39,7 +39,7 @@ export const addMdPackage = (pool: Pool, repo: number, p: MdPackage): number =>
       mdList(pool, p.supplements, false),
       mdList(pool, p.enhances, false),
     ],
-    p.files,
+    p.files.length ? p.files.map((f) => pool.strings.intern(f)) : undefined,
     p,
   )
 

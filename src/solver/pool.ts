@@ -26,6 +26,8 @@ export interface Repo {
   readonly installed: boolean
 }
 
+export type PoolColumn = "name" | "evr" | "arch" | "repo" | "excluded" | "depOff" | "depData" | "fileOff" | "fileData"
+
 export interface PoolOptions {
   /** System arch ("x86_64"), a policy string ("x86_64:i686"), or "" for no arch policy. */
   readonly arch?: string
@@ -40,6 +42,8 @@ export class Pool {
   readonly strings: StringPool
   readonly deps: DepTable
   readonly policy: ArchPolicy
+  /** The arch (or policy string) the pool was made for. */
+  readonly archSpec: string
   readonly implicitObsoleteUsesColors: boolean
   readonly repos: Repo[] = []
   installedRepo = -1
@@ -53,16 +57,18 @@ export class Pool {
   /** NKINDS offsets into depData per solvable. */
   readonly depOff: IntVec
   readonly depData: IntVec
-  /** Raw file lists until finalize() turns the required ones into provides. */
-  files: Array<ReadonlyArray<string> | undefined> = [undefined]
+  /** Offset per solvable into fileData: its files as string ids, 0-terminated (0: none). */
+  readonly fileOff: IntVec
+  readonly fileData: IntVec
   /** Whatever the caller attached to each package (its MdPackage, its rpmdb header…). */
-  readonly data: unknown[] = [undefined]
+  readonly data: unknown[] = []
 
   index: ProviderIndex | undefined
   private archScore: number[] = []
 
-  constructor({ arch = "x86_64", implicitObsoleteUsesColors = true }: PoolOptions = {}, restored?: { strings: StringPool; deps: DepTable; columns: Record<"name" | "evr" | "arch" | "repo" | "excluded" | "depOff" | "depData", IntVec> }) {
+  constructor({ arch = "x86_64", implicitObsoleteUsesColors = true }: PoolOptions = {}, restored?: { strings: StringPool; deps: DepTable; columns: Record<PoolColumn, IntVec> }) {
     this.policy = archPolicy(arch)
+    this.archSpec = arch
     this.implicitObsoleteUsesColors = implicitObsoleteUsesColors
     this.strings = restored?.strings ?? new StringPool()
     this.deps = restored?.deps ?? new DepTable()
@@ -75,6 +81,8 @@ export class Pool {
     this.depOff = c?.depOff ?? IntVec.from(new Int32Array(NKINDS))
     // offset 0 holds a lone terminator: the shared empty list
     this.depData = c?.depData ?? IntVec.from(new Int32Array(1))
+    this.fileOff = c?.fileOff ?? IntVec.from(new Int32Array(1))
+    this.fileData = c?.fileData ?? IntVec.from(new Int32Array(1))
   }
 
   /** Number of solvables + 1 (ids run 1..count-1). */
@@ -113,25 +121,30 @@ export class Pool {
    * Adds a solvable from interned parts. `lists[k]` are the dependency ids of kind k (KINDS
    * order); a self-provide `name = evr` is added when missing, as rpm and libsolv do.
    */
-  addSolvable(repo: number, nameId: number, evrId: number, archId: number, lists: ReadonlyArray<ReadonlyArray<number> | undefined>, files?: ReadonlyArray<string>, data?: unknown): number {
+  addSolvable(repo: number, nameId: number, evrId: number, archId: number, lists: ReadonlyArray<ArrayLike<number> | undefined>, files?: ArrayLike<number>, data?: unknown): number {
     const s = this.name.push(nameId)
     this.evr.push(evrId)
     this.arch.push(archId)
     this.repo.push(repo)
     this.excluded.push(0)
-    this.files[s] = files?.length ? files : undefined
-    this.data[s] = data
+    if (files?.length) {
+      this.fileOff.push(this.fileData.length)
+      for (let i = 0; i < files.length; i++) this.fileData.push(files[i]!)
+      this.fileData.push(0)
+    } else this.fileOff.push(0)
+    if (data !== undefined) this.data[s] = data
     const self = this.deps.rel(nameId, SENSE_EQUAL, evrId)
     for (let k = 0; k < NKINDS; k++) {
       const list = lists[k]
-      const needSelf = k === 0 && !(list?.includes(self) ?? false)
+      let needSelf = k === 0
+      if (needSelf && list) for (let i = 0; i < list.length; i++) if (list[i] === self) needSelf = false
       if (!list?.length && !needSelf) {
         this.depOff.push(0)
         continue
       }
       this.depOff.push(this.depData.length)
       if (needSelf) this.depData.push(self)
-      if (list) for (const d of list) this.depData.push(d)
+      if (list) for (let i = 0; i < list.length; i++) this.depData.push(list[i]!)
       this.depData.push(0)
     }
     this.index = undefined
@@ -140,7 +153,8 @@ export class Pool {
 
   addPackage(repo: number, p: PackageInput, data?: unknown): number {
     const lists = KINDS.map((k) => p[k]?.map((d) => this.dep(d.name, d.flags, d.evr)))
-    return this.addSolvable(repo, this.strings.intern(p.name), this.strings.intern(evrText(p.epoch, p.version, p.release)), this.strings.intern(p.arch), lists, p.files, data ?? p)
+    const files = p.files?.map((f) => this.strings.intern(f))
+    return this.addSolvable(repo, this.strings.intern(p.name), this.strings.intern(evrText(p.epoch, p.version, p.release)), this.strings.intern(p.arch), lists, files, data ?? p)
   }
 
   /** Dependency ids of kind k (package.ts K) of solvable s, without the terminator. */
@@ -150,6 +164,27 @@ export class Pool {
     const d = this.depData.data
     while (d[end] !== 0) end++
     return d.subarray(start, end)
+  }
+
+  /** File string ids of solvable s. */
+  filesOf(s: number): Int32Array {
+    const start = this.fileOff.data[s]!
+    if (start === 0) return new Int32Array(0)
+    let end = start
+    const d = this.fileData.data
+    while (d[end] !== 0) end++
+    return d.subarray(start, end)
+  }
+
+  /** Replaces the file lists of some solvables (e.g. from filelists.xml, after primary.xml). */
+  setFiles(files: ReadonlyMap<number, ReadonlyArray<string>>): void {
+    for (const [s, list] of files) {
+      if (!list.length) continue
+      this.fileOff.data[s] = this.fileData.length
+      for (const f of list) this.fileData.push(this.strings.intern(f))
+      this.fileData.push(0)
+    }
+    this.index = undefined
   }
 
   /** Marks solvable s excluded (dnf's excludepkgs): it can never be installed. */

@@ -81,7 +81,8 @@ export const selectFile = (pool: Pool, path: string): number[] => {
   const indexed = id === undefined ? [] : Array.from(pool.finalize().byName(id))
   if (indexed.length) return indexed
   const out: number[] = []
-  for (let s = 1; s < pool.count; s++) if (pool.files[s]?.includes(path)) out.push(s)
+  if (id === undefined) return out
+  for (let s = 1; s < pool.count; s++) if (pool.filesOf(s).includes(id)) out.push(s)
   return out
 }
 

@@ -29,8 +29,9 @@ export class ProviderIndex {
     const nStrings = pool.strings.size
     const files = requiredFiles(pool)
     const counts = new Int32Array(nStrings + 1)
-    const { depOff, depData, deps, strings } = pool
+    const { depOff, depData, deps } = pool
     const d = depData.data
+    const fd = pool.fileData.data
     const fileIds: Array<number[] | undefined> = []
     // pass 1: count (a solvable providing a name twice counts once: lists are per solvable)
     const last = new Int32Array(nStrings).fill(0)
@@ -42,19 +43,15 @@ export class ProviderIndex {
           counts[n]!++
         }
       }
-      const fl = pool.files[s]
-      if (fl && files.size) {
-        let ids: number[] | undefined
-        for (const f of fl) {
-          const id = strings.lookup(f)
-          if (id !== undefined && files.has(id) && last[id] !== s) {
+      if (files.size)
+        for (let i = pool.fileOff.data[s]!; i !== 0 && fd[i] !== 0; i++) {
+          const id = fd[i]!
+          if (files.has(id) && last[id] !== s) {
             last[id] = s
             counts[id]!++
-            ;(ids ??= []).push(id)
+            ;(fileIds[s] ??= []).push(id)
           }
         }
-        fileIds[s] = ids
-      }
     }
     const off = new Int32Array(nStrings + 1)
     for (let n = 0; n < nStrings; n++) off[n + 1] = off[n]! + counts[n]!
@@ -118,7 +115,7 @@ export class ProviderIndex {
       if (rangesOverlap({ evr: this.evr(deps.relB(p)), flags: deps.relFlags(p) }, { evr: want, flags })) return true
     }
     // a file provide has no version: a versioned dependency on a path matches by name alone
-    return name < this.off.length - 1 && this.pool.strings.str(name).charCodeAt(0) === 47 && binarySearch(this.byName(name), s)
+    return name < this.off.length - 1 && this.pool.strings.startsWith(name, 47) && binarySearch(this.byName(name), s)
   }
 
   private compute(dep: number): Int32Array {
@@ -158,7 +155,7 @@ const requiredFiles = (pool: Pool): Set<number> => {
   const seen = new Set<number>()
   const walk = (x: number): void => {
     if (x < REL_BIT) {
-      if (strings.str(x).charCodeAt(0) === 47) out.add(x)
+      if (strings.startsWith(x, 47)) out.add(x)
       return
     }
     if (seen.has(x)) return

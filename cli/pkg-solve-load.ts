@@ -1,0 +1,135 @@
+/**
+ * Loading the pool for `strata pkg solve`: local rpm-md repositories (a directory with
+ * repodata/repomd.xml) and an installed set from an rpmdb. primary.xml is read straight into the
+ * pool (src/solver/input-primary.ts), checked against repomd's checksum; the pool is then saved
+ * as a snapshot (src/solver/snapshot.ts) keyed by every input's identity, so the next run with
+ * the same repositories and rpmdb loads it without parsing anything.
+ */
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { gunzipSync } from "node:zlib"
+import { Readable } from "node:stream"
+import { parseRepomd } from "../src/formats/rpm/repomd.js"
+import { Pool } from "../src/solver/pool.js"
+import { addPrimaryXml, PrimaryXmlError } from "../src/solver/input-primary.js"
+import { packageOfHeader } from "../src/solver/input-header.js"
+import { loadSnapshot, saveSnapshot, SnapshotError } from "../src/solver/snapshot.js"
+import { SolverError } from "../src/solver/error.js"
+
+export interface LoadOptions {
+  readonly repoDirs: ReadonlyArray<string>
+  /** An rpmdb.sqlite file, or a tree containing one. */
+  readonly installedDb?: string
+  readonly arch: string
+  /** Where pool snapshots live; undefined: no cache. */
+  readonly cacheDir?: string
+  /** Also read filelists.xml (every file, not only those primary.xml lists). */
+  readonly filelists?: boolean
+}
+
+export interface Loaded {
+  readonly pool: Pool
+  readonly source: "snapshot" | "metadata"
+}
+
+const SNAPSHOT_FORMAT = 1
+
+const decompress = async (path: string, bytes: Buffer): Promise<Uint8Array> => {
+  if (path.endsWith(".gz")) return gunzipSync(bytes)
+  if (!path.endsWith(".xz") && !path.endsWith(".zst") && !path.endsWith(".zstd")) return bytes
+  const { decompressor } = await import("../src/formats/rpm/payload.js")
+  const chunks: Buffer[] = []
+  for await (const c of Readable.from([bytes]).pipe(decompressor(path.endsWith(".xz") ? "xz" : "zstd"))) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}
+
+const HASHES: Record<string, string> = { sha: "sha1", sha1: "sha1", sha256: "sha256", sha384: "sha384", sha512: "sha512", md5: "md5" }
+
+const metadataFile = async (dir: string, repomd: ReturnType<typeof parseRepomd>, type: string): Promise<Uint8Array | undefined> => {
+  const d = repomd.data.get(type)
+  if (!d) return undefined
+  const path = join(dir, d.location)
+  const raw = readFileSync(path)
+  const algo = HASHES[d.checksum.type.toLowerCase()]
+  if (!algo) throw new SolverError({ op: "pkg solve", path, reason: "Unsupported", detail: `checksum type ${d.checksum.type}` })
+  const got = createHash(algo).update(raw).digest("hex")
+  if (got !== d.checksum.value.toLowerCase()) throw new SolverError({ op: "pkg solve", path, reason: "Corrupt", detail: `checksum mismatch (expected ${d.checksum.value}, got ${got})` })
+  return decompress(path, raw)
+}
+
+const findDb = (p: string): string | undefined => {
+  if (existsSync(p) && statSync(p).isFile()) return p
+  for (const rel of ["usr/share/rpm/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", "rpmdb.sqlite"]) if (existsSync(join(p, rel))) return join(p, rel)
+  return undefined
+}
+
+export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelists = false }: LoadOptions): Promise<Loaded> => {
+  const repos = repoDirs.map((dir) => {
+    const path = join(dir, "repodata", "repomd.xml")
+    if (!existsSync(path)) throw new SolverError({ op: "pkg solve", path: dir, reason: "NotFound", detail: "no repodata/repomd.xml in this directory" })
+    const text = readFileSync(path)
+    return { dir: resolve(dir), text, sum: createHash("sha256").update(text).digest("hex") }
+  })
+  const db = installedDb !== undefined ? findDb(installedDb) : undefined
+  if (installedDb !== undefined && !db) throw new SolverError({ op: "pkg solve", path: installedDb, reason: "NotFound", detail: "no rpmdb here" })
+  const dbStat = db ? statSync(db) : undefined
+  const key = createHash("sha256")
+    .update(JSON.stringify({ v: SNAPSHOT_FORMAT, arch, filelists, repos: repos.map((r) => [r.dir, r.sum]), db: db && dbStat ? [resolve(db), dbStat.size, dbStat.mtimeMs] : null }))
+    .digest("hex")
+  const snap = cacheDir ? join(cacheDir, `${key.slice(0, 32)}.pool`) : undefined
+  if (snap && existsSync(snap)) {
+    try {
+      const { pool, meta } = loadSnapshot(readFileSync(snap))
+      if (meta === key) return { pool, source: "snapshot" }
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e // a damaged snapshot is rebuilt below
+    }
+  }
+  const pool = new Pool({ arch })
+  if (db) {
+    const { readRpmdb } = await import("../src/io/rpm/rpmdb.js")
+    const sys = pool.addRepo({ name: "@System", installed: true })
+    for (const p of readRpmdb(db)) pool.addPackage(sys, packageOfHeader(p.header))
+  }
+  for (const r of repos) {
+    const repomd = parseRepomd(r.text.toString("utf8"))
+    const id = pool.addRepo({ name: r.dir.split("/").filter(Boolean).pop() ?? r.dir, priority: 0 })
+    const primary = await metadataFile(r.dir, repomd, "primary")
+    if (!primary) throw new SolverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
+    try {
+      const pkgids = filelists ? new Map<string, number>() : undefined
+      addPrimaryXml(pool, id, primary, { pkgids })
+      if (pkgids) await addFilelists(pool, pkgids, await metadataFile(r.dir, repomd, "filelists"))
+    } catch (e) {
+      if (e instanceof PrimaryXmlError) throw new SolverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: e.message })
+      throw e
+    }
+  }
+  pool.finalize()
+  if (snap) {
+    try {
+      mkdirSync(cacheDir!, { recursive: true })
+      const tmp = `${snap}.${process.pid}`
+      writeFileSync(tmp, saveSnapshot(pool, key))
+      renameSync(tmp, snap)
+    } catch {
+      // a cache that cannot be written only costs the next run its speed
+    }
+  }
+  return { pool, source: "metadata" }
+}
+
+/** filelists.xml: every file of every package, matched to primary's packages by pkgid. */
+const addFilelists = async (pool: Pool, pkgids: Map<string, number>, bytes: Uint8Array | undefined): Promise<void> => {
+  if (!bytes) return
+  const { filelistsParser } = await import("../src/formats/rpm/repomd.js")
+  const files = new Map<number, string[]>()
+  const sink = filelistsParser((pkgid, list) => {
+    const s = pkgids.get(pkgid)
+    if (s !== undefined) files.set(s, list)
+  })
+  sink.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
+  sink.end()
+  pool.setFiles(files)
+}

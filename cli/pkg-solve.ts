@@ -1,0 +1,125 @@
+/**
+ * `strata pkg solve`: resolve dependencies for installs, erases and upgrades against local rpm-md
+ * repositories and an installed rpmdb, and print the transaction — or the problems, in dnf's
+ * words, with the ways out libsolv would offer. A thin wrapper: loading is cli/pkg-solve-load.ts,
+ * solving is src/solver.
+ */
+import { join } from "node:path"
+import { homedir } from "node:os"
+import type { Command } from "./command.js"
+import { flag, str, strs } from "./command.js"
+import { SolverError } from "../src/solver/error.js"
+
+const render = (r: SolveReport): string => {
+  const out: string[] = []
+  const section = (title: string, rows: ReadonlyArray<string>): void => {
+    if (rows.length) out.push(`${title}:`, ...rows.map((x) => `  ${x}`))
+  }
+  if (r.problems.length) {
+    r.problems.forEach((p, i) => {
+      out.push(`Problem${r.problems.length > 1 ? ` ${i + 1}` : ""}: ${p.summary}`, ...p.rules.slice(1).map((x) => `  - ${x}`))
+      if (p.solutions.length) out.push("  Solutions:", ...p.solutions.map((x) => `    - ${x}`))
+    })
+    return out.join("\n")
+  }
+  section("Installing", r.install.filter((x) => !r.weak.includes(x)))
+  section("Installing weak dependencies", r.weak)
+  section("Upgrading", r.upgrade.map((u) => `${u.from} -> ${u.to}`))
+  section("Downgrading", r.downgrade.map((u) => `${u.from} -> ${u.to}`))
+  section("Reinstalling", r.reinstall)
+  section("Obsoleting", r.obsolete.map((u) => `${u.from} (by ${u.to})`))
+  section("Removing", r.erase)
+  if (!out.length) return "Nothing to do."
+  const n = (k: number, w: string): string => `${k} ${w}${k === 1 ? "" : "s"}`
+  out.push("", `Transaction Summary: install ${n(r.install.length, "package")}, upgrade ${r.upgrade.length}, downgrade ${r.downgrade.length}, remove ${r.erase.length + r.obsolete.length}`)
+  return out.join("\n")
+}
+
+export interface SolveReport {
+  readonly ok: boolean
+  readonly install: string[]
+  readonly weak: string[]
+  readonly upgrade: Array<{ from: string; to: string }>
+  readonly downgrade: Array<{ from: string; to: string }>
+  readonly reinstall: string[]
+  readonly obsolete: Array<{ from: string; to: string }>
+  readonly erase: string[]
+  readonly problems: Array<{ summary: string; rules: ReadonlyArray<string>; solutions: string[] }>
+  readonly stats: Record<string, number | string>
+}
+
+export const solveCommand: Command = {
+  path: ["pkg", "solve"],
+  summary: "Resolve dependencies against local rpm-md repositories and an rpmdb; print the transaction or the problems",
+  usage:
+    "[--repo-dir DIR]... [--installed-db PATH] [--install SPEC]... [--erase SPEC]... [--upgrade] [--distro-sync] [--lock SPEC]... [--exclude GLOB]... [--no-recommends] [--allowerasing] [--arch ARCH] [--cache-dir DIR] [--no-cache] [--filelists] [--json] [SPEC...]",
+  options: {
+    "repo-dir": { type: "string", multiple: true },
+    "installed-db": { type: "string" },
+    install: { type: "string", multiple: true },
+    erase: { type: "string", multiple: true },
+    upgrade: { type: "boolean" },
+    "distro-sync": { type: "boolean" },
+    lock: { type: "string", multiple: true },
+    exclude: { type: "string", multiple: true },
+    "no-recommends": { type: "boolean" },
+    allowerasing: { type: "boolean" },
+    arch: { type: "string" },
+    "cache-dir": { type: "string" },
+    "no-cache": { type: "boolean" },
+    filelists: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  run: async (args) => {
+    const [{ loadPool }, solver] = await Promise.all([import("./pkg-solve-load.js"), import("../src/solver/index.js")])
+    const repoDirs = strs(args.values["repo-dir"])
+    const installedDb = str(args.values["installed-db"])
+    if (!repoDirs.length && installedDb === undefined) throw new SolverError({ op: "pkg solve", reason: "Invalid", detail: "nothing to solve against: give --repo-dir and/or --installed-db" })
+    const installs = [...strs(args.values["install"]), ...args.positionals]
+    const erases = strs(args.values["erase"])
+    const upgrade = flag(args.values["upgrade"])
+    const dsync = flag(args.values["distro-sync"])
+    if (!installs.length && !erases.length && !upgrade && !dsync) throw new SolverError({ op: "pkg solve", reason: "Invalid", detail: "nothing to do: give --install, --erase, --upgrade or --distro-sync" })
+    const cacheDir = flag(args.values["no-cache"])
+      ? undefined
+      : (str(args.values["cache-dir"]) ?? join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "strata", "solver"))
+    const t0 = performance.now()
+    const { pool, source } = await loadPool({ repoDirs, installedDb, arch: str(args.values["arch"]) ?? "x86_64", cacheDir, filelists: flag(args.values["filelists"]) })
+    const t1 = performance.now()
+    for (const g of strs(args.values["exclude"])) for (const s of solver.selectGlob(pool, g)) if (!pool.isInstalled(s)) pool.exclude(s)
+    const pick = (spec: string, installedOnly: boolean): ReturnType<typeof solver.select> => {
+      const sel = solver.select(pool, spec)
+      const solvables = installedOnly ? sel.solvables.filter((s) => pool.isInstalled(s)) : sel.solvables
+      if (!solvables.length) throw new SolverError({ op: "pkg solve", reason: "NotFound", detail: installedOnly ? `no installed package matches ${spec}` : `no match for argument: ${spec}` })
+      return { ...sel, solvables }
+    }
+    const jobs: import("../src/solver/jobs.js").Job[] = [
+      ...installs.map((s) => ({ op: "install" as const, what: pick(s, false) })),
+      ...erases.map((s) => ({ op: "erase" as const, what: pick(s, true) })),
+      ...strs(args.values["lock"]).map((s) => ({ op: "lock" as const, what: pick(s, false) })),
+      ...(upgrade ? [{ op: "upgrade" as const }] : []),
+      ...(dsync ? [{ op: "distupgrade" as const }] : []),
+    ]
+    // dnf remove lets dependent packages go with what is removed; --allowerasing lets conflicts do so
+    const r = solver.solve(pool, { jobs, allowUninstall: erases.length > 0 || flag(args.values["allowerasing"]), ignoreRecommends: flag(args.values["no-recommends"]) })
+    const t2 = performance.now()
+    const nevra = (s: number) => pool.nevra(s)
+    const steps = r.transaction.steps
+    const pairs = (kind: string) => steps.filter((s) => s.kind === kind).map((s) => ({ from: nevra(s.pkg), to: nevra(s.by!) }))
+    const report: SolveReport = {
+      ok: r.ok,
+      install: steps.filter((s) => s.kind === "install").map((s) => nevra(s.pkg)),
+      weak: r.weak.map(nevra),
+      upgrade: pairs("upgrade"),
+      downgrade: pairs("downgrade"),
+      reinstall: steps.filter((s) => s.kind === "reinstall").map((s) => nevra(s.pkg)),
+      obsolete: pairs("obsolete"),
+      erase: steps.filter((s) => s.kind === "erase").map((s) => nevra(s.pkg)),
+      problems: r.problems.map((p) => ({ summary: p.summary, rules: p.rules, solutions: p.solutions.map((x) => x.text) })),
+      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), packages: pool.count - 1, ...r.stats },
+    }
+    for (const l of [report.install, report.weak, report.reinstall, report.erase]) l.sort()
+    const text = flag(args.values["json"]) ? JSON.stringify(report, null, 2) : render(report)
+    return r.ok ? text : { stdout: `${text}\n`, exitCode: 1 }
+  },
+}
