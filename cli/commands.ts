@@ -5,10 +5,11 @@ import { logCommands } from "./log.js"
 import { historyCommands } from "./history.js"
 import { recoverCommands } from "./recover.js"
 import { pkgCommands } from "./pkg.js"
+import { solveCommand } from "./pkg-solve.js"
 import { adminCommands } from "./admin/index.js"
 import { status } from "./status.js"
 import { rollback } from "./rollback.js"
 import { cleanup } from "./cleanup.js"
 import { kargs } from "./kargs.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, ...adminCommands, status, rollback, cleanup, kargs]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs]
