@@ -46,6 +46,10 @@ export interface UnpackResult {
 }
 
 const isRoot = process.getuid?.() === 0
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+/** The permission bits a create with `mode` really gets under the process umask. */
+const umask = process.umask()
+const createMode = (mode: number): number => mode & 0o777 & ~umask
 
 /** Checks every file in the header before anything is written. */
 const preflight = (list: ReadonlyArray<RpmFile>): void => {
@@ -142,9 +146,18 @@ const unpackInto = async (o: UnpackOptions & { pkg: PackageFile; list: ReadonlyA
           linkedPending.set(f.index, abs) // linked to the set's last member once its data is written
           return
         }
-        tmp = tree.tmpName(dirAbs)
         finalPath = abs
-        fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+        // The staging tree is ours and fresh, so a file is created at its final name; only when
+        // that name already exists (two header paths meeting through a symlink parent) does it
+        // go through a temporary name and a rename, replacing the earlier one as rpm would.
+        try {
+          tmp = abs
+          fd = openSync(abs, CREATE, createMode(f.mode))
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+          tmp = tree.tmpName(dirAbs)
+          fd = openSync(tmp, CREATE, 0o600)
+        }
       },
       data: (b) => {
         if (fd < 0) return // symlink targets come from the header, not the payload
@@ -154,14 +167,15 @@ const unpackInto = async (o: UnpackOptions & { pkg: PackageFile; list: ReadonlyA
       entryEnd: (f) => {
         if (fd < 0) return
         const [uid, gid] = ownerIds(owners, f.user, f.group, warnings)
-        // chown first: it clears setuid bits and capabilities, which are applied after it
-        if (isRoot) fchownSync(fd, uid, gid)
-        fchmodSync(fd, f.mode & 0o7777)
+        // chown first: it clears setuid bits and capabilities, which are applied after it. A
+        // root-owned file made by root needs no chown, and a mode the create already gave no chmod.
+        if (isRoot && (uid !== 0 || gid !== 0)) fchownSync(fd, uid, gid)
+        if (tmp !== finalPath || createMode(f.mode) !== (f.mode & 0o7777) || (isRoot && (uid !== 0 || gid !== 0))) fchmodSync(fd, f.mode & 0o7777)
         futimesSync(fd, f.mtime, f.mtime)
         closeSync(fd)
         fd = -1
         if (f.caps) setAttributeSync(tmp, "security.capability", capsXattr(f.caps))
-        place(tmp, finalPath)
+        if (tmp !== finalPath) place(tmp, finalPath)
         for (const i of links.get(f.index) ?? []) {
           const other = linkedPending.get(i)
           if (other === undefined) continue
