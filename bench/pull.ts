@@ -19,6 +19,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { availableParallelism } from "node:os"
 import { join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
+import { fatal as fatalIn, median, printRow as printRowIn, sh as shIn } from "./harness.js"
+
+const fatal: (msg: string) => never = (msg) => fatalIn("pull", msg)
+const sh = (script: string): string => shIn("pull", script)
+const printRow = (cells: string[]): void => printRowIn(cells, 16)
 
 type Tool = "ostree" | "strata"
 
@@ -163,24 +168,6 @@ function must(r: Run, what: string): void {
   if (!r.ok) fatal(`${what}: ${r.error}`)
 }
 
-function sh(script: string): string {
-  const r = spawnSync("sh", ["-c", script], { encoding: "utf8", maxBuffer: 256 << 20 })
-  if (r.status !== 0) fatal(`\`${script}\` failed: ${r.stderr.trim().split("\n")[0] ?? ""}`)
-  return r.stdout
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
-function printRow(cells: string[]): void {
-  const widths = [16, 9, 9, 6, 10, 10]
-  console.log(cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : i < widths.length ? c.padStart(widths[i]!) : `  ${c}`)).join(" "))
-}
 
-function fatal(msg: string): never {
-  console.error(`bench:pull: ${msg}`)
-  process.exit(1)
-}

@@ -20,6 +20,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { fatal as fatalIn, median, printRow as printRowIn, sh as shIn } from "./harness.js"
+
+const fatal: (msg: string) => never = (msg) => fatalIn("store", msg)
+const sh = (script: string): string => shIn("store", script)
+const printRow = (cells: string[]): void => printRowIn(cells, 14)
 
 type Tool = "ostree" | "strata"
 
@@ -220,24 +225,6 @@ function ostreeVersion(): string {
   return `ostree ${v ?? "?"}`
 }
 
-function sh(script: string): string {
-  const r = spawnSync("sh", ["-c", script], { encoding: "utf8", maxBuffer: 64 << 20 })
-  if (r.status !== 0) fatal(`\`${script}\` failed: ${r.stderr.trim().split("\n")[0] ?? ""}`)
-  return r.stdout
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
-function printRow(cells: string[]): void {
-  const widths = [14, 9, 9, 6, 10, 10]
-  console.log(cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : i < widths.length ? c.padStart(widths[i]!) : `  ${c}`)).join(" "))
-}
 
-function fatal(msg: string): never {
-  console.error(`bench:store: ${msg}`)
-  process.exit(1)
-}
