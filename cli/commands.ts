@@ -11,5 +11,6 @@ import { status } from "./status.js"
 import { rollback } from "./rollback.js"
 import { cleanup } from "./cleanup.js"
 import { kargs } from "./kargs.js"
+import { upgradeCommands } from "./upgrade.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands]

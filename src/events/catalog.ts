@@ -9,6 +9,7 @@ import { transactionEvents } from "./types/transaction.js"
 import { deploymentEvents } from "./types/deployment.js"
 import { stagingEvents } from "./types/staging.js"
 import { initEvents } from "./types/init.js"
+import { pullEvents } from "./types/pull.js"
 
 export const catalog = makeRegistry([
   ...systemEvents,
@@ -16,4 +17,5 @@ export const catalog = makeRegistry([
   ...deploymentEvents,
   ...stagingEvents,
   ...initEvents,
+  ...pullEvents,
 ])

@@ -13,6 +13,7 @@ import { kargsEditTransaction } from "./kargs-edit.js"
 import { pinTransaction } from "./pin.js"
 import { stageTransaction } from "./stage.js"
 import { rollbackTransaction, undeployTransaction } from "./write-deployments.js"
+import { upgradeTransaction } from "./upgrade.js"
 
 export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   deployTransaction,
@@ -25,4 +26,5 @@ export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   finalizeStagedTransaction,
   initFsTransaction,
   osInitTransaction,
+  upgradeTransaction,
 ]

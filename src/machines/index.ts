@@ -23,3 +23,4 @@ export { readStatus, variantToJson, type StatusReport, type StatusDeployment, ty
 export { pendingAndRollback, planUndeployWhich } from "./write-deployments.js"
 export { kargsBase, editedKargs, planKargsDeploy, planKargsStage, type KargsDeployOptions } from "./kargs-deploy.js"
 export { defaultStateroot } from "./deploy.js"
+export { upgradeTransaction, planUpgrade, type UpgradeAction, type UpgradeOptions, type UpgradeOutput } from "./upgrade.js"

@@ -1,0 +1,180 @@
+/**
+ * `upgrade` — rpm-ostree's upgrade, `deploy VERSION|CHECKSUM` and `rebase [REMOTE:]REF` as one
+ * transaction kind: pull the origin's commit into the sysroot repo, then **stage** it (the
+ * deployment is written at once with no boot entry; `strata admin finalize-staged` — at shutdown,
+ * or straight away for `--reboot` — puts it in the boot list).
+ *
+ *   pull ──▶ (something to deploy, and not check/preview/download-only?) ──▶ prepare ──▶ stage ──▶ done
+ *                └──────────────────────────── no ─────────────────────────────────────────────┘
+ *
+ * Recovery (abort-or-complete, point of no return DeploymentStaged, probed from the state file):
+ * before it, the deployment directory is removed and the state file it replaced is put back;
+ * the pull is not undone — its objects are content-addressed and the remote ref only moves once
+ * the commit is complete, as after `ostree pull`, so a re-run resumes from what it fetched.
+ * After it, the staged deployment stays staged: a forced power-off before finalization loses
+ * only /run's state file, which reconciliation writes again from the log (DeploymentStaged).
+ */
+import { Buffer } from "node:buffer"
+import { assign, setup } from "xstate"
+import type { StageData } from "../events/types/staging.js"
+import type { PullData, PulledData } from "../events/types/pull.js"
+import { originRefspec } from "../io/sysroot/origin.js"
+import { mergeDeploymentFor, sameDeployment } from "../io/sysroot/plan.js"
+import { loadSysroot } from "../io/sysroot/read-state.js"
+import { readStagedStateBytes } from "../io/sysroot/staged.js"
+import { defaultStateroot } from "./deploy.js"
+import { pullStep } from "./pull-step.js"
+import { defineTransaction } from "./runtime/definition.js"
+import { TransactionError } from "./runtime/error.js"
+import { stepActors } from "./runtime/step.js"
+import { probeStage, stagingSteps, stagingUndo } from "./staging-steps.js"
+import { refOf, sysrootSteps, sysrootUndo } from "./sysroot-steps.js"
+import { formatRefspec, originOverrideCommit, parseRefspec, updatedOrigin } from "./upgrade-origin.js"
+
+/** check: is there an update (commit metadata only); preview: pull it (for a diff); download: pull only; stage: pull and stage. */
+export type UpgradeAction = "check" | "preview" | "download" | "stage"
+
+export interface UpgradeInput {
+  readonly action: UpgradeAction
+  readonly pull: PullData
+  /** The merge deployment's origin, which the new one is made from. */
+  readonly baseOrigin: string
+  /** deploy: record the commit as `override-commit` in the origin. */
+  readonly overrideCommit: boolean
+  /** The state file to write, less the deployment (known once pulled and written). Absent when not staging. */
+  readonly stage?: Omit<StageData, "deployment">
+}
+
+interface UpgradeContext extends UpgradeInput {
+  readonly pulled?: PulledData
+  readonly bootcsum?: string
+}
+
+export interface UpgradeOutput {
+  readonly action: UpgradeAction
+  readonly from: string
+  readonly target?: string
+  readonly version?: string
+  readonly timestamp?: string
+  /** There is something to deploy. */
+  readonly changed: boolean
+  /** `$stateroot-$checksum.$serial`, when one was staged. */
+  readonly deployment?: string
+}
+
+export const upgradeSteps = { pull: pullStep, prepare: sysrootSteps.prepare, stage: stagingSteps.stage }
+
+const request = (c: UpgradeContext) => {
+  const p = c.pulled!
+  const refspec = formatRefspec(p.remote, p.ref)
+  return { stateroot: p.stateroot, checksum: p.target, serial: p.serial, origin: updatedOrigin(c.baseOrigin, refspec, c.overrideCommit ? p.target : undefined), staged: true as const }
+}
+
+export const upgradeMachine = setup({
+  types: { context: {} as UpgradeContext, input: {} as UpgradeInput, output: {} as UpgradeOutput },
+  actors: stepActors(upgradeSteps),
+  guards: { deploys: ({ context }) => context.action === "stage" && context.stage !== undefined && context.pulled?.changed === true },
+}).createMachine({
+  id: "upgrade",
+  context: ({ input }) => input,
+  initial: "pull",
+  states: {
+    pull: { invoke: { src: "pull", input: ({ context }) => context.pull, onDone: { target: "route", actions: assign({ pulled: ({ event }) => event.output }) } } },
+    route: { always: [{ guard: "deploys", target: "prepare" }, { target: "done" }] },
+    prepare: {
+      invoke: { src: "prepare", input: ({ context }) => request(context), onDone: { target: "stage", actions: assign({ bootcsum: ({ event }) => event.output.deployment.bootcsum ?? "" }) } },
+    },
+    stage: {
+      invoke: { src: "stage", input: ({ context }) => ({ ...context.stage!, deployment: { ...refOf(request(context)), bootcsum: context.bootcsum ?? "" } }), onDone: "done" },
+    },
+    done: { type: "final" },
+  },
+  output: ({ context }) => {
+    const p = context.pulled
+    const staged = context.bootcsum !== undefined && p
+    return {
+      action: context.action,
+      from: context.pull.from,
+      changed: p?.changed ?? false,
+      ...(p ? { target: p.target, timestamp: p.timestamp, ...(p.targetVersion !== undefined ? { version: p.targetVersion } : {}) } : {}),
+      ...(staged ? { deployment: `${p.stateroot}-${p.target}.${p.serial}` } : {}),
+    }
+  },
+})
+
+export const upgradeTransaction = defineTransaction({
+  kind: "upgrade",
+  machine: upgradeMachine,
+  steps: upgradeSteps,
+  pointOfNoReturn: "DeploymentStaged",
+  policy: "abort-or-complete",
+  undo: { DeployRequested: sysrootUndo["DeployRequested"]!, ...stagingUndo },
+  probe: probeStage,
+})
+
+export interface UpgradeOptions {
+  readonly action: UpgradeAction
+  /** upgrade (default): the origin's refspec; rebase: a new one; deploy: a commit or version of the origin's ref. */
+  readonly mode?: "upgrade" | "rebase" | "deploy"
+  /** rebase: `[REMOTE:]REF` (no remote: keep the current one). */
+  readonly refspec?: string
+  /** deploy: a 64-hex checksum or a version. */
+  readonly revision?: string
+  readonly allowDowngrade?: boolean
+  readonly stateroot?: string
+  /** The booted system's run directory (resolveRunDir): staging needs one, as in rpm-ostree. */
+  readonly runDir?: string
+}
+
+/** The `plan` (under the lock): the merge deployment, its refspec and commit, the state file a stage replaces. */
+export const planUpgrade =
+  (o: UpgradeOptions) =>
+  async ({ sysroot }: { readonly sysroot: string }): Promise<UpgradeInput> => {
+    const mode = o.mode ?? "upgrade"
+    const op = mode
+    if (o.action === "stage" && !o.runDir) {
+      throw new TransactionError({ op, reason: "Invalid", detail: "cannot stage a deployment: not booted into an OSTree system (no ostree-booted in the run directory; see --run-dir), or use --download-only" })
+    }
+    const state = await loadSysroot({ sysroot, ...(o.runDir ? { runDir: o.runDir } : {}) })
+    const current = state.deployments.filter((d) => !d.staged)
+    const booted = state.bootedIndex !== undefined ? state.deployments[state.bootedIndex] : undefined
+    const bootedIndex = booted ? current.findIndex((d) => sameDeployment(d, booted)) : -1
+    const stateroot = o.stateroot ?? defaultStateroot(current, booted)
+    const merge = mergeDeploymentFor({ deployments: current, stateroot, ...(bootedIndex >= 0 ? { bootedIndex } : {}) })
+    if (!merge) throw new TransactionError({ op, reason: "Invalid", detail: `no deployment of stateroot ${stateroot} to ${mode}` })
+    const currentRefspec = originRefspec(merge.origin)
+    if (!currentRefspec) throw new TransactionError({ op, reason: "Invalid", detail: `the deployment ${merge.checksum}.${merge.serial} has no origin refspec` })
+    const cur = parseRefspec(currentRefspec)
+    let next = cur
+    if (mode === "rebase") {
+      if (!o.refspec) throw new TransactionError({ op, reason: "Invalid", detail: "missing REFSPEC" })
+      const r = o.refspec.includes(":") ? parseRefspec(o.refspec) : { remote: cur.remote, ref: o.refspec }
+      next = r
+    }
+    const rev = mode === "deploy" ? o.revision : undefined
+    if (mode === "deploy" && !rev) throw new TransactionError({ op, reason: "Invalid", detail: "missing VERSION or CHECKSUM" })
+    const isChecksum = rev !== undefined && /^[0-9a-f]{64}$/.test(rev)
+    const pull: PullData = {
+      remote: next.remote,
+      ref: next.ref,
+      ...(rev !== undefined ? (isChecksum ? { commit: rev } : { version: rev }) : {}),
+      from: merge.checksum,
+      stateroot,
+      // rpm-ostree: deploy and rebase pick their commit on purpose; only upgrade refuses going back.
+      allowDowngrade: mode !== "upgrade" || !!o.allowDowngrade,
+      metadataOnly: o.action === "check",
+      // A rebase deploys even the same commit (the origin changes); so does leaving a deployed override.
+      force: (mode === "rebase" && formatRefspec(next.remote, next.ref) !== currentRefspec) || (mode === "upgrade" && originOverrideCommit(merge.origin) !== undefined),
+    }
+    let stage: UpgradeInput["stage"]
+    if (o.action === "stage" && o.runDir) {
+      const previous = await readStagedStateBytes(o.runDir)
+      stage = {
+        runDir: o.runDir,
+        merge: { ...refOf(merge), bootcsum: merge.bootcsum },
+        ...(previous ? { previous: Buffer.from(previous).toString("base64") } : {}),
+        ...(state.staged ? { replaces: refOf(state.staged) } : {}),
+      }
+    }
+    return { action: o.action, pull, baseOrigin: merge.origin, overrideCommit: mode === "deploy", ...(stage ? { stage } : {}) }
+  }
