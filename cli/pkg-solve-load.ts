@@ -8,14 +8,14 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { gunzipSync } from "node:zlib"
-import { Readable } from "node:stream"
-import { parseRepomd } from "../src/formats/rpm/repomd.js"
+import type { Repomd } from "../src/formats/rpm/repomd.js"
 import { Pool } from "../src/solver/pool.js"
-import { addPrimaryXml, PrimaryXmlError } from "../src/solver/input-primary.js"
-import { packageOfHeader } from "../src/solver/input-header.js"
 import { loadSnapshot, saveSnapshot, SnapshotError } from "../src/solver/snapshot.js"
-import { SolverError } from "../src/solver/error.js"
+
+// Only what the warm path (a snapshot hit) needs is imported up front: the XML parsers, zlib,
+// the rpmdb and effect's error classes load when they are used.
+const solverError = async (args: { op: string; reason: import("../src/lib/error.js").Reason; detail: string; path?: string }): Promise<Error> =>
+  new (await import("../src/solver/error.js")).SolverError(args)
 
 export interface LoadOptions {
   readonly repoDirs: ReadonlyArray<string>
@@ -31,14 +31,19 @@ export interface LoadOptions {
 export interface Loaded {
   readonly pool: Pool
   readonly source: "snapshot" | "metadata"
+  /**
+   * Writes the pool's snapshot; call it after solving, so the providers the solve computed are
+   * kept too. A no-op for a pool that came from a snapshot, or without a cache directory.
+   */
+  readonly save: () => void
 }
 
 const SNAPSHOT_FORMAT = 1
 
 const decompress = async (path: string, bytes: Buffer): Promise<Uint8Array> => {
-  if (path.endsWith(".gz")) return gunzipSync(bytes)
+  if (path.endsWith(".gz")) return (await import("node:zlib")).gunzipSync(bytes)
   if (!path.endsWith(".xz") && !path.endsWith(".zst") && !path.endsWith(".zstd")) return bytes
-  const { decompressor } = await import("../src/formats/rpm/payload.js")
+  const [{ decompressor }, { Readable }] = await Promise.all([import("../src/formats/rpm/payload.js"), import("node:stream")])
   const chunks: Buffer[] = []
   for await (const c of Readable.from([bytes]).pipe(decompressor(path.endsWith(".xz") ? "xz" : "zstd"))) chunks.push(c as Buffer)
   return Buffer.concat(chunks)
@@ -46,15 +51,15 @@ const decompress = async (path: string, bytes: Buffer): Promise<Uint8Array> => {
 
 const HASHES: Record<string, string> = { sha: "sha1", sha1: "sha1", sha256: "sha256", sha384: "sha384", sha512: "sha512", md5: "md5" }
 
-const metadataFile = async (dir: string, repomd: ReturnType<typeof parseRepomd>, type: string): Promise<Uint8Array | undefined> => {
+const metadataFile = async (dir: string, repomd: Repomd, type: string): Promise<Uint8Array | undefined> => {
   const d = repomd.data.get(type)
   if (!d) return undefined
   const path = join(dir, d.location)
   const raw = readFileSync(path)
   const algo = HASHES[d.checksum.type.toLowerCase()]
-  if (!algo) throw new SolverError({ op: "pkg solve", path, reason: "Unsupported", detail: `checksum type ${d.checksum.type}` })
+  if (!algo) throw await solverError({ op: "pkg solve", path, reason: "Unsupported", detail: `checksum type ${d.checksum.type}` })
   const got = createHash(algo).update(raw).digest("hex")
-  if (got !== d.checksum.value.toLowerCase()) throw new SolverError({ op: "pkg solve", path, reason: "Corrupt", detail: `checksum mismatch (expected ${d.checksum.value}, got ${got})` })
+  if (got !== d.checksum.value.toLowerCase()) throw await solverError({ op: "pkg solve", path, reason: "Corrupt", detail: `checksum mismatch (expected ${d.checksum.value}, got ${got})` })
   return decompress(path, raw)
 }
 
@@ -65,14 +70,15 @@ const findDb = (p: string): string | undefined => {
 }
 
 export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelists = false }: LoadOptions): Promise<Loaded> => {
-  const repos = repoDirs.map((dir) => {
+  const repos = []
+  for (const dir of repoDirs) {
     const path = join(dir, "repodata", "repomd.xml")
-    if (!existsSync(path)) throw new SolverError({ op: "pkg solve", path: dir, reason: "NotFound", detail: "no repodata/repomd.xml in this directory" })
+    if (!existsSync(path)) throw await solverError({ op: "pkg solve", path: dir, reason: "NotFound", detail: "no repodata/repomd.xml in this directory" })
     const text = readFileSync(path)
-    return { dir: resolve(dir), text, sum: createHash("sha256").update(text).digest("hex") }
-  })
+    repos.push({ dir: resolve(dir), text, sum: createHash("sha256").update(text).digest("hex") })
+  }
   const db = installedDb !== undefined ? findDb(installedDb) : undefined
-  if (installedDb !== undefined && !db) throw new SolverError({ op: "pkg solve", path: installedDb, reason: "NotFound", detail: "no rpmdb here" })
+  if (installedDb !== undefined && !db) throw await solverError({ op: "pkg solve", path: installedDb, reason: "NotFound", detail: "no rpmdb here" })
   const dbStat = db ? statSync(db) : undefined
   const key = createHash("sha256")
     .update(JSON.stringify({ v: SNAPSHOT_FORMAT, arch, filelists, repos: repos.map((r) => [r.dir, r.sum]), db: db && dbStat ? [resolve(db), dbStat.size, dbStat.mtimeMs] : null }))
@@ -81,14 +87,15 @@ export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelist
   if (snap && existsSync(snap)) {
     try {
       const { pool, meta } = loadSnapshot(readFileSync(snap))
-      if (meta === key) return { pool, source: "snapshot" }
+      if (meta === key) return { pool, source: "snapshot", save: () => undefined }
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e // a damaged snapshot is rebuilt below
     }
   }
   const pool = new Pool({ arch })
+  const [{ parseRepomd }, { addPrimaryXml, PrimaryXmlError }] = await Promise.all([import("../src/formats/rpm/repomd.js"), import("../src/solver/input-primary.js")])
   if (db) {
-    const { readRpmdb } = await import("../src/io/rpm/rpmdb.js")
+    const [{ readRpmdb }, { packageOfHeader }] = await Promise.all([import("../src/io/rpm/rpmdb.js"), import("../src/solver/input-header.js")])
     const sys = pool.addRepo({ name: "@System", installed: true })
     for (const p of readRpmdb(db)) pool.addPackage(sys, packageOfHeader(p.header))
   }
@@ -96,18 +103,19 @@ export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelist
     const repomd = parseRepomd(r.text.toString("utf8"))
     const id = pool.addRepo({ name: r.dir.split("/").filter(Boolean).pop() ?? r.dir, priority: 0 })
     const primary = await metadataFile(r.dir, repomd, "primary")
-    if (!primary) throw new SolverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
+    if (!primary) throw await solverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
     try {
       const pkgids = filelists ? new Map<string, number>() : undefined
       addPrimaryXml(pool, id, primary, { pkgids })
       if (pkgids) await addFilelists(pool, pkgids, await metadataFile(r.dir, repomd, "filelists"))
     } catch (e) {
-      if (e instanceof PrimaryXmlError) throw new SolverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: e.message })
+      if (e instanceof PrimaryXmlError) throw await solverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: e.message })
       throw e
     }
   }
   pool.finalize()
-  if (snap) {
+  const save = (): void => {
+    if (!snap) return
     try {
       mkdirSync(cacheDir!, { recursive: true })
       const tmp = `${snap}.${process.pid}`
@@ -117,7 +125,7 @@ export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelist
       // a cache that cannot be written only costs the next run its speed
     }
   }
-  return { pool, source: "metadata" }
+  return { pool, source: "metadata", save }
 }
 
 /** filelists.xml: every file of every package, matched to primary's packages by pkgid. */

@@ -8,7 +8,13 @@ import { join } from "node:path"
 import { homedir } from "node:os"
 import type { Command } from "./command.js"
 import { flag, str, strs } from "./command.js"
-import { SolverError } from "../src/solver/error.js"
+import type { Job } from "../src/solver/jobs.js"
+import type { Reason } from "../src/lib/error.js"
+
+// effect (behind SolverError) costs tens of milliseconds to load: only when there is an error
+const fail = async (reason: Reason, detail: string): Promise<never> => {
+  throw new (await import("../src/solver/error.js")).SolverError({ op: "pkg solve", reason, detail })
+}
 
 const render = (r: SolveReport): string => {
   const out: string[] = []
@@ -71,38 +77,38 @@ export const solveCommand: Command = {
     json: { type: "boolean" },
   },
   run: async (args) => {
-    const [{ loadPool }, solver] = await Promise.all([import("./pkg-solve-load.js"), import("../src/solver/index.js")])
+    const [{ loadPool }, { solve }, { select, selectGlob }] = await Promise.all([import("./pkg-solve-load.js"), import("../src/solver/solver.js"), import("../src/solver/selection.js")])
     const repoDirs = strs(args.values["repo-dir"])
     const installedDb = str(args.values["installed-db"])
-    if (!repoDirs.length && installedDb === undefined) throw new SolverError({ op: "pkg solve", reason: "Invalid", detail: "nothing to solve against: give --repo-dir and/or --installed-db" })
+    if (!repoDirs.length && installedDb === undefined) await fail("Invalid", "nothing to solve against: give --repo-dir and/or --installed-db")
     const installs = [...strs(args.values["install"]), ...args.positionals]
     const erases = strs(args.values["erase"])
     const upgrade = flag(args.values["upgrade"])
     const dsync = flag(args.values["distro-sync"])
-    if (!installs.length && !erases.length && !upgrade && !dsync) throw new SolverError({ op: "pkg solve", reason: "Invalid", detail: "nothing to do: give --install, --erase, --upgrade or --distro-sync" })
+    if (!installs.length && !erases.length && !upgrade && !dsync) await fail("Invalid", "nothing to do: give --install, --erase, --upgrade or --distro-sync")
     const cacheDir = flag(args.values["no-cache"])
       ? undefined
       : (str(args.values["cache-dir"]) ?? join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "strata", "solver"))
     const t0 = performance.now()
-    const { pool, source } = await loadPool({ repoDirs, installedDb, arch: str(args.values["arch"]) ?? "x86_64", cacheDir, filelists: flag(args.values["filelists"]) })
+    const { pool, source, save } = await loadPool({ repoDirs, installedDb, arch: str(args.values["arch"]) ?? "x86_64", cacheDir, filelists: flag(args.values["filelists"]) })
     const t1 = performance.now()
-    for (const g of strs(args.values["exclude"])) for (const s of solver.selectGlob(pool, g)) if (!pool.isInstalled(s)) pool.exclude(s)
-    const pick = (spec: string, installedOnly: boolean): ReturnType<typeof solver.select> => {
-      const sel = solver.select(pool, spec)
+    for (const g of strs(args.values["exclude"])) for (const s of selectGlob(pool, g)) if (!pool.isInstalled(s)) pool.exclude(s)
+    const pick = async (spec: string, installedOnly: boolean): Promise<ReturnType<typeof select>> => {
+      const sel = select(pool, spec)
       const solvables = installedOnly ? sel.solvables.filter((s) => pool.isInstalled(s)) : sel.solvables
-      if (!solvables.length) throw new SolverError({ op: "pkg solve", reason: "NotFound", detail: installedOnly ? `no installed package matches ${spec}` : `no match for argument: ${spec}` })
+      if (!solvables.length) await fail("NotFound", installedOnly ? `no installed package matches ${spec}` : `no match for argument: ${spec}`)
       return { ...sel, solvables }
     }
-    const jobs: import("../src/solver/jobs.js").Job[] = [
-      ...installs.map((s) => ({ op: "install" as const, what: pick(s, false) })),
-      ...erases.map((s) => ({ op: "erase" as const, what: pick(s, true) })),
-      ...strs(args.values["lock"]).map((s) => ({ op: "lock" as const, what: pick(s, false) })),
-      ...(upgrade ? [{ op: "upgrade" as const }] : []),
-      ...(dsync ? [{ op: "distupgrade" as const }] : []),
-    ]
+    const jobs: Job[] = []
+    for (const s of installs) jobs.push({ op: "install", what: await pick(s, false) })
+    for (const s of erases) jobs.push({ op: "erase", what: await pick(s, true) })
+    for (const s of strs(args.values["lock"])) jobs.push({ op: "lock", what: await pick(s, false) })
+    if (upgrade) jobs.push({ op: "upgrade" })
+    if (dsync) jobs.push({ op: "distupgrade" })
     // dnf remove lets dependent packages go with what is removed; --allowerasing lets conflicts do so
-    const r = solver.solve(pool, { jobs, allowUninstall: erases.length > 0 || flag(args.values["allowerasing"]), ignoreRecommends: flag(args.values["no-recommends"]) })
+    const r = solve(pool, { jobs, allowUninstall: erases.length > 0 || flag(args.values["allowerasing"]), ignoreRecommends: flag(args.values["no-recommends"]) })
     const t2 = performance.now()
+    save()
     const nevra = (s: number) => pool.nevra(s)
     const steps = r.transaction.steps
     const pairs = (kind: string) => steps.filter((s) => s.kind === kind).map((s) => ({ from: nevra(s.pkg), to: nevra(s.by!) }))
@@ -116,7 +122,7 @@ export const solveCommand: Command = {
       obsolete: pairs("obsolete"),
       erase: steps.filter((s) => s.kind === "erase").map((s) => nevra(s.pkg)),
       problems: r.problems.map((p) => ({ summary: p.summary, rules: p.rules, solutions: p.solutions.map((x) => x.text) })),
-      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), packages: pool.count - 1, ...r.stats },
+      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), packages: pool.count - 1, ...r.stats, ms: JSON.stringify(r.stats.ms) },
     }
     for (const l of [report.install, report.weak, report.reinstall, report.erase]) l.sort()
     const text = flag(args.values["json"]) ? JSON.stringify(report, null, 2) : render(report)

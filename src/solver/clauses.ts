@@ -49,7 +49,9 @@ export class Clauses {
   readonly disabled = new IntVec(1 << 12)
   /** Weak clauses may be dropped to break a conflict (update rules under allowUninstall). */
   readonly weak = new IntVec(1 << 12)
-  private readonly pairs = new Map<number, number>()
+  /** Open addressing over unordered pairs (lo, hi): slots hold lo, hi; 0 = empty. */
+  private pairTable = new Int32Array(1 << 14)
+  private pairCount = 0
 
   get count(): number {
     return this.start.length
@@ -68,16 +70,71 @@ export class Clauses {
     return id
   }
 
+  private meta(start: number, n: number, kind: number, src: number, dep: number, other: number): number {
+    const id = this.start.push(start)
+    this.size.push(n)
+    this.kind.push(kind)
+    this.src.push(src)
+    this.dep.push(dep)
+    this.other.push(other)
+    this.disabled.push(0)
+    this.weak.push(0)
+    return id
+  }
+
+  /** A one-literal clause. */
+  add1(l: number, kind: number, src: number, dep: number): number {
+    const at = this.lits.push(l)
+    return this.meta(at, 1, kind, src, dep, 0)
+  }
+
+  /** first ∨ rest[0] ∨ rest[1] ∨ … without building an array. */
+  addImplication(first: number, rest: ArrayLike<number>, kind: number, src: number, dep: number): number {
+    const at = this.lits.length
+    this.lits.grow(at + rest.length + 1)
+    const d = this.lits.data
+    d[at] = first
+    for (let i = 0; i < rest.length; i++) d[at + 1 + i] = rest[i]!
+    this.lits.length = at + rest.length + 1
+    return this.meta(at, rest.length + 1, kind, src, dep, 0)
+  }
+
   /** -a ∨ -b once per unordered pair (same-name and conflict rules are found from both ends). */
-  addNegPair(a: number, b: number, kind: number, src: number, dep: number): number {
+  addNegPair(a: number, b: number, kind: number, src: number, dep: number): void {
     const lo = a < b ? a : b
     const hi = a < b ? b : a
-    const key = lo * 2 ** 26 + hi
-    const seen = this.pairs.get(key)
-    if (seen !== undefined) return seen
-    const id = this.add([-a, -b], kind, src, dep, src === a ? b : a)
-    this.pairs.set(key, id)
-    return id
+    let t = this.pairTable
+    let mask = (t.length >> 1) - 1
+    let slot = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) >>> 0
+    for (;;) {
+      slot &= mask
+      const x = t[slot * 2]!
+      if (x === 0) break
+      if (x === lo && t[slot * 2 + 1] === hi) return
+      slot++
+    }
+    t[slot * 2] = lo
+    t[slot * 2 + 1] = hi
+    const at = this.lits.push(-a)
+    this.lits.push(-b)
+    this.meta(at, 2, kind, src, dep, src === a ? b : a)
+    if (++this.pairCount * 2 > mask) {
+      // grow: re-place every pair
+      const old = t
+      t = this.pairTable = new Int32Array(old.length * 2)
+      mask = (t.length >> 1) - 1
+      for (let i = 0; i < old.length; i += 2) {
+        if (old[i] === 0) continue
+        let sl = (Math.imul(old[i]!, 0x9e3779b1) ^ Math.imul(old[i + 1]!, 0x85ebca77)) >>> 0
+        for (;;) {
+          sl &= mask
+          if (t[sl * 2] === 0) break
+          sl++
+        }
+        t[sl * 2] = old[i]!
+        t[sl * 2 + 1] = old[i + 1]!
+      }
+    }
   }
 
   literals(c: number): Int32Array {

@@ -15,7 +15,7 @@ const providersOf = (pool: Pool, d: number, isTrue: (s: number) => boolean): num
 }
 
 /** Returns the extra installed packages to erase; `value` is updated. */
-export const cleanDeps = ({ pool, value, installed, userInstalled }: { pool: Pool; value: Int8Array; installed: Uint8Array; userInstalled?: ReadonlySet<number> }): number[] => {
+export const cleanDeps = ({ pool, value, installed, userInstalled, candidates }: { pool: Pool; value: Int8Array; installed: Uint8Array; userInstalled?: ReadonlySet<number>; candidates: ReadonlyArray<number> }): number[] => {
   const isTrue = (s: number): boolean => value[s] === 1
   const gone = pool.installedIds().filter((i) => value[i] !== 1)
   const cand = new Set<number>()
@@ -33,7 +33,7 @@ export const cleanDeps = ({ pool, value, installed, userInstalled }: { pool: Poo
   if (!cand.size) return []
   const needed = new Set<number>()
   const work: number[] = []
-  for (let s = 1; s < pool.count; s++) if (isTrue(s) && !cand.has(s)) work.push(s)
+  for (const s of candidates) if (isTrue(s) && !cand.has(s)) work.push(s)
   while (work.length) {
     const s = work.pop()!
     for (const k of [K.requires, K.recommends])

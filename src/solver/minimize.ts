@@ -6,7 +6,7 @@
  * the last picked to the first and drops each such one. Packages that jobs, recommendations or
  * supplements chose stay.
  */
-import { R, type Clauses } from "./clauses.js"
+import type { Clauses } from "./clauses.js"
 import { K } from "./package.js"
 import type { Pool } from "./pool.js"
 
@@ -23,31 +23,51 @@ export interface MinimizeInput {
 
 /** Returns the packages it set to not installed. */
 export const minimize = ({ pool, clauses, nOriginal, value, installed, order, keep }: MinimizeInput): number[] => {
-  const occ = new Map<number, number[]>()
+  // for each new package in the solution, the clauses it appears in positively (CSR over the
+  // true literals), and how many true literals each clause has
   const trueCount = new Int32Array(nOriginal)
+  const count = new Int32Array(pool.count + 1)
+  const lits = clauses.lits.data
+  const start = clauses.start.data
+  const size = clauses.size.data
   for (let c = 0; c < nOriginal; c++) {
-    if (clauses.disabled.data[c] || clauses.kind.data[c] === R.LEARNT) continue
-    for (const l of clauses.literals(c)) {
-      if (l <= 0) continue
-      if (value[l] === 1) trueCount[c]!++
-      if (!installed[l] && value[l] === 1) {
-        const o = occ.get(l)
-        if (o) o.push(c)
-        else occ.set(l, [c])
+    if (clauses.disabled.data[c]) continue
+    for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
+      const l = lits[k]!
+      if (l > 0 && value[l] === 1) {
+        trueCount[c]!++
+        if (!installed[l]) count[l + 1]!++
       }
+    }
+  }
+  for (let s = 1; s <= pool.count; s++) count[s]! += count[s - 1]!
+  const occ = new Int32Array(count[pool.count]!)
+  const fill = count.slice(0, pool.count)
+  for (let c = 0; c < nOriginal; c++) {
+    if (clauses.disabled.data[c]) continue
+    for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
+      const l = lits[k]!
+      if (l > 0 && value[l] === 1 && !installed[l]) occ[fill[l]!++] = c
     }
   }
   // what the solution recommends stays: leaving it out would undo a weak dependency
   const recommended = new Set<number>()
-  for (let s = 1; s < pool.count; s++)
-    if (value[s] === 1) for (const d of pool.depsOf(s, K.recommends)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) recommended.add(p)
+  for (let k = 0; k < order.length; k++) {
+    const s = order[k]!
+    if (s > 0 && value[s] === 1) for (const d of pool.depsOf(s, K.recommends)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) recommended.add(p)
+  }
   const removed: number[] = []
   for (let k = order.length - 1; k >= 0; k--) {
     const p = order[k]!
     if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended.has(p)) continue
-    const cs = occ.get(p) ?? []
-    if (!cs.every((c) => trueCount[c]! >= 2)) continue
-    for (const c of cs) trueCount[c]!--
+    let needed = false
+    for (let k = count[p]!; k < count[p + 1]!; k++)
+      if (trueCount[occ[k]!]! < 2) {
+        needed = true
+        break
+      }
+    if (needed) continue
+    for (let k = count[p]!; k < count[p + 1]!; k++) trueCount[occ[k]!]!--
     value[p] = -1
     removed.push(p)
   }

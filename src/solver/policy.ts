@@ -6,7 +6,8 @@
  * first, then the candidate pulling in the fewest new packages (requirements not yet met), then
  * by name and id, so every run gives the same answer.
  */
-import { compareEvr, SENSE_EQUAL, SENSE_LESS } from "../formats/rpm/evr.js"
+import { SENSE_EQUAL, SENSE_LESS } from "../formats/rpm/evr.js"
+import { compareKeys } from "./evr.js"
 import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 import { richHolds } from "./rich-cnf.js"
@@ -30,7 +31,7 @@ export type Mode = "choose" | "update"
 export const evrCompare = (pool: Pool, a: number, b: number): number => {
   if (pool.evr.data[a] === pool.evr.data[b]) return 0
   const idx = pool.finalize()
-  return compareEvr(idx.evr(pool.evr.data[a]!), idx.evr(pool.evr.data[b]!))
+  return compareKeys(idx.evr(pool.evr.data[a]!), idx.evr(pool.evr.data[b]!))
 }
 
 const pruneFavor = (v: PolicyView, list: number[]): number[] => {
@@ -186,7 +187,7 @@ const commonDep = (pool: Pool, a: Map<number, [number, boolean]>, b: Map<number,
     const y = b.get(name)
     if (y === undefined) continue
     const [eb, ltb] = y
-    const c = ea === eb ? 0 : compareEvr(idx.evr(ea), idx.evr(eb))
+    const c = ea === eb ? 0 : compareKeys(idx.evr(ea), idx.evr(eb))
     if (c) return -c
     if (lta !== ltb) return lta ? 1 : -1
   }

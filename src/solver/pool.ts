@@ -38,6 +38,8 @@ export interface PoolOptions {
   readonly implicitObsoleteUsesColors?: boolean
 }
 
+const EMPTY = new Int32Array(0)
+
 export class Pool {
   readonly strings: StringPool
   readonly deps: DepTable
@@ -64,7 +66,9 @@ export class Pool {
   readonly data: unknown[] = []
 
   index: ProviderIndex | undefined
-  private archScore: number[] = []
+  private readonly archScore = new Map<number, number>()
+  private installedCache: number[] | undefined
+  private supplementerCache: number[] | undefined
 
   constructor({ arch = "x86_64", implicitObsoleteUsesColors = true }: PoolOptions = {}, restored?: { strings: StringPool; deps: DepTable; columns: Record<PoolColumn, IntVec> }) {
     this.policy = archPolicy(arch)
@@ -94,6 +98,7 @@ export class Pool {
     const id = this.repos.length
     this.repos.push({ id, name, priority, installed })
     if (installed) this.installedRepo = id
+    this.installedCache = undefined
     return id
   }
 
@@ -148,6 +153,7 @@ export class Pool {
       this.depData.push(0)
     }
     this.index = undefined
+    this.installedCache = this.supplementerCache = undefined
     return s
   }
 
@@ -160,6 +166,7 @@ export class Pool {
   /** Dependency ids of kind k (package.ts K) of solvable s, without the terminator. */
   depsOf(s: number, k: number): Int32Array {
     const start = this.depOff.data[s * NKINDS + k]!
+    if (start === 0) return EMPTY
     let end = start
     const d = this.depData.data
     while (d[end] !== 0) end++
@@ -169,7 +176,7 @@ export class Pool {
   /** File string ids of solvable s. */
   filesOf(s: number): Int32Array {
     const start = this.fileOff.data[s]!
-    if (start === 0) return new Int32Array(0)
+    if (start === 0) return EMPTY
     let end = start
     const d = this.fileData.data
     while (d[end] !== 0) end++
@@ -194,8 +201,11 @@ export class Pool {
 
   archScoreOf(s: number): number {
     const a = this.arch.data[s]!
-    let v = this.archScore[a]
-    if (v === undefined) v = this.archScore[a] = this.policy.score(this.strings.str(a))
+    let v = this.archScore.get(a)
+    if (v === undefined) {
+      v = this.policy.score(this.strings.str(a))
+      this.archScore.set(a, v)
+    }
     return v
   }
 
@@ -238,12 +248,26 @@ export class Pool {
     return this.deps.format(this.strings, d)
   }
 
-  /** Solvable ids of the installed packages, in id order. */
-  installedIds(): number[] {
-    const out: number[] = []
-    if (this.installedRepo < 0) return out
-    for (let s = 1; s < this.count; s++) if (this.repo.data[s] === this.installedRepo) out.push(s)
-    return out
+  /** Solvable ids of the installed packages, in id order (do not modify). */
+  installedIds(): ReadonlyArray<number> {
+    if (!this.installedCache) {
+      const out: number[] = []
+      const r = this.repo.data
+      if (this.installedRepo >= 0) for (let s = 1; s < this.count; s++) if (r[s] === this.installedRepo) out.push(s)
+      this.installedCache = out
+    }
+    return this.installedCache
+  }
+
+  /** Solvable ids of the packages that have supplements (do not modify). */
+  supplementers(): ReadonlyArray<number> {
+    if (!this.supplementerCache) {
+      const out: number[] = []
+      const off = this.depOff.data
+      for (let s = 1; s < this.count; s++) if (off[s * NKINDS + 6] !== 0) out.push(s)
+      this.supplementerCache = out
+    }
+    return this.supplementerCache
   }
 
   isRelDep(d: number): boolean {

@@ -7,7 +7,8 @@
  * the job can reach. A package never added never gets a positive literal in any clause, so it
  * stays uninstalled.
  */
-import { SENSE_EQUAL, rangesOverlap } from "../formats/rpm/evr.js"
+import { SENSE_EQUAL } from "../formats/rpm/evr.js"
+import { keysOverlap } from "./evr.js"
 import { R, type Clauses } from "./clauses.js"
 import { REL_BIT } from "./deps.js"
 import { K, NKINDS } from "./package.js"
@@ -15,12 +16,18 @@ import type { Pool } from "./pool.js"
 import { richCnf, richHolds, RichTooComplex } from "./rich-cnf.js"
 
 export class PackageRules {
-  /** 1 once a package's rules exist. */
+  /** 1 once a package's rules exist, 2 while it waits in the queue. */
   readonly added: Uint8Array
+  /** The added packages, in the order they were added. */
+  readonly list: number[] = []
   private readonly queue: number[] = []
   private readonly installedMark: Uint8Array
-  /** Packages with supplements, for the weak-dependency closure. */
-  private supplementers: number[] | undefined
+  /**
+   * Conflict-like pairs waiting for their other package to be added: until then it cannot be
+   * installed and the clause would only cost memory (Debian's Breaks lists name hundreds).
+   * Flat: [s, kind, dep] triples by the waiting package.
+   */
+  private readonly pending = new Map<number, number[]>()
 
   constructor(readonly pool: Pool, readonly clauses: Clauses, readonly weakDeps: boolean) {
     this.added = new Uint8Array(pool.count)
@@ -34,7 +41,7 @@ export class PackageRules {
 
   /** Queues packages and adds the rules of everything they can pull in. */
   add(list: ArrayLike<number>): void {
-    for (let i = 0; i < list.length; i++) if (!this.added[list[i]!]) this.queue.push(list[i]!)
+    this.push(list)
     this.drain()
   }
 
@@ -42,17 +49,15 @@ export class PackageRules {
   addSupplementers(): void {
     if (!this.weakDeps) return
     const { pool } = this
-    if (!this.supplementers) {
-      this.supplementers = []
-      for (let s = 1; s < pool.count; s++) if (pool.depOff.data[s * NKINDS + K.supplements] !== 0) this.supplementers.push(s)
-    }
+    const supplementers = pool.supplementers()
+    if (!supplementers.length) return
     for (let changed = true; changed; ) {
       changed = false
-      for (const s of this.supplementers) {
-        if (this.added[s] || !pool.installable(s)) continue
+      for (const s of supplementers) {
+        if (this.added[s] === 1 || !pool.installable(s)) continue
         const sup = pool.depsOf(s, K.supplements)
         if (sup.some((d) => richHolds(pool, d, (p) => this.added[p] === 1))) {
-          this.queue.push(s)
+          this.push([s])
           changed = true
         }
       }
@@ -63,66 +68,103 @@ export class PackageRules {
   private drain(): void {
     while (this.queue.length) {
       const s = this.queue.pop()!
-      if (this.added[s]) continue
+      if (this.added[s] === 1) continue
       this.added[s] = 1
+      this.list.push(s)
+      const waiting = this.pending.get(s)
+      if (waiting) {
+        this.pending.delete(s)
+        for (let k = 0; k < waiting.length; k += 3) this.clauses.addNegPair(waiting[k]!, s, waiting[k + 1]!, waiting[k]!, waiting[k + 2]!)
+      }
       this.addRules(s)
     }
   }
 
+  /** -s ∨ -p now if p is in play, else when p is added. */
+  private pair(s: number, p: number, kind: number, dep: number): void {
+    if (this.added[p]) {
+      this.clauses.addNegPair(s, p, kind, s, dep)
+      return
+    }
+    const w = this.pending.get(p)
+    if (w) w.push(s, kind, dep)
+    else this.pending.set(p, [s, kind, dep])
+  }
+
+  /** Queues each package once (a provider like glibc is named by thousands of requirements). */
   private push(list: ArrayLike<number>): void {
-    for (let i = 0; i < list.length; i++) if (!this.added[list[i]!]) this.queue.push(list[i]!)
+    const added = this.added
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!
+      if (added[p] === 0) {
+        added[p] = 2
+        this.queue.push(p)
+      }
+    }
   }
 
   private addRules(s: number): void {
     const { pool, clauses } = this
     const installed = this.isInstalled(s)
     if (!installed && !pool.installable(s)) {
-      clauses.add([-s], R.NOT_INSTALLABLE, s)
+      clauses.add1(-s, R.NOT_INSTALLABLE, s, 0)
       return
     }
     const deps = pool.deps
     const isInst = (p: number): boolean => this.installedMark[p] === 1
-    for (const d of pool.depsOf(s, K.requires)) {
+    const data = pool.depData.data
+    for (let i = pool.depOff.data[s * NKINDS + K.requires]!; i !== 0 && data[i] !== 0; i++) {
+      const d = data[i]!
       if (deps.isRich(d)) {
         // an installed package that is already broken stays as it is (libsolv's dontfix)
         if (installed && !richHolds(pool, d, isInst)) continue
         this.richClauses(s, d, false)
         continue
       }
-      const providers = pool.whatprovides(d)
-      if (installed && !providers.some(isInst)) continue
-      if (providers.includes(s)) continue // a package satisfies its own requirement
-      if (providers.length === 0) clauses.add([-s], R.NOTHING_PROVIDES, s, d)
+      const providers = pool.finalize().whatprovides(d)
+      let self = false
+      let anyInstalled = false
+      for (let k = 0; k < providers.length; k++) {
+        if (providers[k] === s) self = true
+        if (this.installedMark[providers[k]!]) anyInstalled = true
+      }
+      if (installed && !anyInstalled) continue
+      if (self) continue // a package satisfies its own requirement
+      if (providers.length === 0) clauses.add1(-s, R.NOTHING_PROVIDES, s, d)
       else {
-        const lits = new Int32Array(providers.length + 1)
-        lits[0] = -s
-        lits.set(providers, 1)
-        clauses.add(lits, R.REQUIRES, s, d)
+        clauses.addImplication(-s, providers, R.REQUIRES, s, d)
         this.push(providers)
       }
     }
-    for (const d of pool.depsOf(s, K.conflicts)) {
+    for (let i = pool.depOff.data[s * NKINDS + K.conflicts]!; i !== 0 && data[i] !== 0; i++) {
+      const d = data[i]!
       if (deps.isRich(d)) {
         this.richClauses(s, d, true)
         continue
       }
-      for (const p of pool.whatprovides(d)) {
+      const ps = pool.whatprovides(d)
+      for (let k = 0; k < ps.length; k++) {
+        const p = ps[k]!
         // self-conflicts are ignored; installed/installed conflicts are not ours to repair
         if (p === s || (installed && isInst(p))) continue
-        clauses.addNegPair(s, p, R.CONFLICTS, s, d)
+        this.pair(s, p, R.CONFLICTS, d)
       }
     }
     for (const d of pool.depsOf(s, K.obsoletes)) {
-      for (const p of pool.whatprovides(d)) {
+      const ps = pool.whatprovides(d)
+      for (let k = 0; k < ps.length; k++) {
+        const p = ps[k]!
         if (p === s || (installed && isInst(p)) || !obsoletesMatch(pool, d, p)) continue
-        clauses.addNegPair(s, p, installed ? R.INSTALLED_OBSOLETES : R.OBSOLETES, s, d)
+        this.pair(s, p, installed ? R.INSTALLED_OBSOLETES : R.OBSOLETES, d)
       }
     }
     if (!installed) {
       const name = pool.name.data[s]!
-      for (const p of pool.finalize().byName(name)) {
+      const same = pool.finalize().byName(name)
+      for (let k = 0; k < same.length; k++) {
+        const p = same[k]!
         if (p === s || pool.name.data[p] !== name || !pool.sameNameClash(s, p)) continue
-        clauses.addNegPair(s, p, R.SAME_NAME, s, 0)
+        this.pair(s, p, R.SAME_NAME, 0)
       }
     }
     if (this.weakDeps)
@@ -147,7 +189,7 @@ export class PackageRules {
       const lits = [-s, ...c.filter((l) => l !== -s)]
       if (lits.length === 1) clauses.add(lits, conflict ? R.RICH_CONFLICTS : R.NOTHING_PROVIDES, s, d)
       else clauses.add(lits, conflict ? R.RICH_CONFLICTS : R.RICH, s, d)
-      for (const l of c) if (l > 0 && !this.added[l]) this.queue.push(l)
+      for (const l of c) if (l > 0) this.push([l])
     }
   }
 }
@@ -158,5 +200,5 @@ export const obsoletesMatch = (pool: Pool, d: number, p: number): boolean => {
   if (d < REL_BIT) return pool.name.data[p] === d
   if (deps.isRich(d) || deps.relA(d) !== pool.name.data[p]) return false
   const index = pool.finalize()
-  return rangesOverlap({ evr: index.evr(pool.evr.data[p]!), flags: SENSE_EQUAL }, { evr: index.evr(deps.relB(d)), flags: deps.relFlags(d) })
+  return keysOverlap(index.evr(pool.evr.data[p]!), SENSE_EQUAL, index.evr(deps.relB(d)), deps.relFlags(d))
 }

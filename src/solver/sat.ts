@@ -69,8 +69,10 @@ export class Sat {
       return -1
     }
     // watch two literals that are not false if possible, else the latest-assigned false ones
-    this.pickWatch(c, 0)
-    this.pickWatch(c, 1)
+    if (this.litValue(lits[s]!) !== 0 || this.litValue(lits[s + 1]!) !== 0) {
+      this.pickWatch(c, 0)
+      this.pickWatch(c, 1)
+    }
     this.watch(lits[s]!, c)
     this.watch(lits[s + 1]!, c)
     const v0 = this.litValue(lits[s]!)

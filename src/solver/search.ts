@@ -82,7 +82,7 @@ export const search = (input: SearchInput): SearchResult => {
   const weakChosen = new Set<number>()
   const triedWeak = new Set<number>()
   const supplementers: number[] = []
-  if (weakDeps) for (let s = 1; s < pool.count; s++) if (added[s] && !installed[s] && pool.depOff.data[s * NKINDS + K.supplements] !== 0) supplementers.push(s)
+  if (weakDeps) for (const s of pool.supplementers()) if (added[s] && !installed[s]) supplementers.push(s)
 
   const inferiorArch = (s: number): boolean => {
     const a = pool.archScoreOf(s)
@@ -190,8 +190,7 @@ export const search = (input: SearchInput): SearchResult => {
     if (lit === 0) break
     sat.decide(lit)
   }
-  // undecided means not installed
-  for (let s = 1; s < pool.count; s++) if (value[s] === 0) value[s] = -1
+  // what is still undecided is not installed: callers read value[s] === 1 as "installed"
   for (const s of weakChosen) if (value[s] !== 1) weakChosen.delete(s)
   return { conflict: -1, weakChosen }
 }

@@ -39,6 +39,8 @@ export interface SolveStats {
   readonly learnt: number
   readonly conflicts: number
   readonly restarts: number
+  /** Milliseconds per phase: rules, choice, attach, search, minimize, transaction. */
+  readonly ms: Readonly<Record<string, number>>
 }
 
 export interface SolveResult {
@@ -57,6 +59,14 @@ export interface SolveResult {
 const SOFT = new Set<number>([R.JOB, R.UPDATE, R.DUP])
 
 export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommends = false, minimize: doMinimize = true, userInstalled, keepOrphans = false }: SolveOptions): SolveResult => {
+  // wall-clock milliseconds per phase, reported in stats
+  const ms: Record<string, number> = {}
+  let tp = performance.now()
+  const lap = (k: string): void => {
+    const now = performance.now()
+    ms[k] = Math.round(((ms[k] ?? 0) + now - tp) * 10) / 10
+    tp = now
+  }
   pool.finalize()
   const weakDeps = !ignoreRecommends
   const clauses = new Clauses()
@@ -65,8 +75,10 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
   rules.addSupplementers()
   const installed = new Uint8Array(pool.count)
   for (const i of pool.installedIds()) installed[i] = 1
+  lap("rules")
   addChoiceRules({ pool, clauses, jobs: jr, installed, nOriginal: clauses.count })
   const nOriginal = clauses.count
+  lap("choice")
   const problems: Problem[] = []
   let restarts = 0
   let conflicts = 0
@@ -76,18 +88,24 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
     let confl = -1
     for (let c = 0; c < nOriginal && confl < 0; c++) if (!clauses.disabled.data[c]) confl = sat.attach(c)
     let weakChosen = new Set<number>()
+    lap("attach")
     if (confl < 0) {
       const r = search({ pool, clauses, sat, jobs: jr, installed, added: rules.added, nOriginal, weakDeps })
       confl = r.conflict
       weakChosen = r.weakChosen
     }
     conflicts += sat.conflicts
+    lap("search")
     if (confl < 0) {
       const value = sat.value
-      const cleaned = jr.cleandeps ? cleanDeps({ pool, value, installed, userInstalled }) : []
+      // every package that can be in the solution: the installed ones and those with rules
+      const candidates = [...new Set([...pool.installedIds(), ...rules.list])].sort((a, b) => a - b)
+      const cleaned = jr.cleandeps ? cleanDeps({ pool, value, installed, userInstalled, candidates }) : []
       const order = Array.from(sat.trail.subarray(0, sat.trailLen))
       if (doMinimize) minimize({ pool, clauses, nOriginal, value, installed, order, keep: weakChosen })
-      const transaction = makeTransaction(pool, (s) => value[s] === 1)
+      lap("minimize")
+      const transaction = makeTransaction(pool, (s) => value[s] === 1, candidates)
+      lap("transaction")
       let considered = 0
       for (const a of rules.added) considered += a
       return {
@@ -96,7 +114,7 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
         transaction,
         cleaned,
         weak: [...weakChosen].filter((s) => value[s] === 1).sort((a, b) => a - b),
-        stats: { considered, clauses: nOriginal, learnt: clauses.count - nOriginal, conflicts, restarts },
+        stats: { considered, clauses: nOriginal, learnt: clauses.count - nOriginal, conflicts, restarts, ms },
       }
     }
     restarts++

@@ -9,6 +9,8 @@
  * made on first use and cached. The arena, offsets and table are plain typed arrays, which is
  * what lets a pool be saved and loaded without rebuilding anything (snapshot.ts).
  */
+import { SlotCache } from "./slot-cache.js"
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -33,7 +35,7 @@ export class StringPool {
   private n: number
   private table: Int32Array
   private mask: number
-  private readonly cache: Array<string | undefined> = []
+  private readonly cache = new SlotCache<string>()
   private scratch = new Uint8Array(256)
 
   constructor(data?: StringPoolData) {
@@ -136,7 +138,7 @@ export class StringPool {
   intern(s: string): number {
     const n = this.encode(s)
     const id = this.internBytes(this.scratch, 0, n)
-    this.cache[id] ??= s
+    if (this.cache.get(id) === undefined) this.cache.set(id, s)
     return id
   }
 
@@ -146,11 +148,12 @@ export class StringPool {
   }
 
   str(id: number): string {
-    let s = this.cache[id]
+    let s = this.cache.get(id)
     if (s === undefined) {
       const a = this.off[id]!
       const b = this.off[id + 1]!
-      s = this.cache[id] = isAscii(this.arena, a, b) ? latin1(this.arena, a, b) : decoder.decode(this.arena.subarray(a, b))
+      s = isAscii(this.arena, a, b) ? latin1(this.arena, a, b) : decoder.decode(this.arena.subarray(a, b))
+      this.cache.set(id, s)
     }
     return s
   }

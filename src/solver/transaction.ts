@@ -30,11 +30,13 @@ export interface Transaction {
   readonly erases: ReadonlyArray<number>
 }
 
-export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean): Transaction => {
+/** `candidates`: every package that may be in the solution (default: the whole pool), ascending. */
+export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean, candidates?: ReadonlyArray<number>): Transaction => {
   const installs: number[] = []
   const erases: number[] = []
   const result: number[] = []
-  for (let s = 1; s < pool.count; s++) {
+  const all = candidates ?? Array.from({ length: pool.count - 1 }, (_, k) => k + 1)
+  for (const s of all) {
     const inst = pool.isInstalled(s)
     if (isTrue(s)) {
       result.push(s)

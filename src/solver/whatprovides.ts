@@ -7,7 +7,8 @@
  * Version matching is rpm's (formats/rpm/evr.ts rangesOverlap): an unversioned provide satisfies
  * any versioned requirement of that name.
  */
-import { parseEvr, rangesOverlap, type Evr } from "../formats/rpm/evr.js"
+import { evrKey, keysOverlap, type EvrKey } from "./evr.js"
+import { SlotCache } from "./slot-cache.js"
 import { Op, REL_BIT } from "./deps.js"
 import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
@@ -15,8 +16,13 @@ import type { Pool } from "./pool.js"
 const EMPTY = new Int32Array(0)
 
 export class ProviderIndex {
-  private readonly cache = new Map<number, Int32Array>()
-  private readonly evrs: Array<Evr | undefined> = []
+  // Provider lists by name id and by relation index, and tokenized versions by string id, made
+  // on first use: a typed array maps the id to a slot in a dense list, so nothing the size of
+  // the pool lands on the garbage-collected heap.
+  private readonly names = new SlotCache<Int32Array>()
+  private readonly rels = new SlotCache<Int32Array>()
+  private readonly evrs = new SlotCache<EvrKey>()
+  private scratch = new Int32Array(256)
 
   constructor(
     private readonly pool: Pool,
@@ -72,25 +78,54 @@ export class ProviderIndex {
     return new ProviderIndex(pool, off, list)
   }
 
-  /** Solvables providing name id n (any version), ascending. */
-  byName(n: number): Int32Array {
-    if (n >= this.off.length - 1) return EMPTY
-    return this.list.subarray(this.off[n]!, this.off[n + 1]!)
+  /**
+   * The providers of every versioned or rich dependency computed so far, as flat arrays (for
+   * snapshots: a later run of a similar job then computes almost nothing).
+   */
+  exportComputed(): { ids: Int32Array; off: Int32Array; list: Int32Array } {
+    const e = this.rels.entries()
+    const off = new Int32Array(e.length + 1)
+    e.forEach(([, l], i) => (off[i + 1] = off[i]! + l.length))
+    const list = new Int32Array(off[e.length]!)
+    e.forEach(([, l], i) => list.set(l, off[i]!))
+    return { ids: Int32Array.from(e, ([id]) => id), off, list }
   }
 
-  whatprovides(dep: number): Int32Array {
-    if (dep < REL_BIT) return this.byName(dep)
-    let r = this.cache.get(dep)
-    if (!r) {
-      r = this.compute(dep)
-      this.cache.set(dep, r)
+  importComputed({ ids, off, list }: { ids: Int32Array; off: Int32Array; list: Int32Array }): void {
+    for (let i = 0; i < ids.length; i++) this.rels.set(ids[i]!, off[i] === off[i + 1] ? EMPTY : list.subarray(off[i]!, off[i + 1]!))
+  }
+
+  /** Solvables providing name id n (any version), ascending. */
+  byName(n: number): Int32Array {
+    let r = this.names.get(n)
+    if (r === undefined) {
+      if (n >= this.off.length - 1) return EMPTY
+      const a = this.off[n]!
+      const b = this.off[n + 1]!
+      r = a === b ? EMPTY : this.list.subarray(a, b)
+      this.names.set(n, r)
     }
     return r
   }
 
-  evr(id: number): Evr {
-    let e = this.evrs[id]
-    if (!e) e = this.evrs[id] = parseEvr(this.pool.strings.str(id))
+  whatprovides(dep: number): Int32Array {
+    if (dep < REL_BIT) return this.byName(dep)
+    const k = dep & ~REL_BIT
+    let r = this.rels.get(k)
+    if (r === undefined) {
+      r = this.compute(dep)
+      this.rels.set(k, r)
+    }
+    return r
+  }
+
+  /** The tokenized form of EVR string id, made once. */
+  evr(id: number): EvrKey {
+    let e = this.evrs.get(id)
+    if (e === undefined) {
+      e = evrKey(this.pool.strings.str(id))
+      this.evrs.set(id, e)
+    }
     return e
   }
 
@@ -112,7 +147,7 @@ export class ProviderIndex {
         continue
       }
       if (deps.relA(p) !== name || deps.relFlags(p) >= Op.AND) continue
-      if (rangesOverlap({ evr: this.evr(deps.relB(p)), flags: deps.relFlags(p) }, { evr: want, flags })) return true
+      if (keysOverlap(this.evr(deps.relB(p)), deps.relFlags(p), want, flags)) return true
     }
     // a file provide has no version: a versioned dependency on a path matches by name alone
     return name < this.off.length - 1 && this.pool.strings.startsWith(name, 47) && binarySearch(this.byName(name), s)
@@ -122,10 +157,14 @@ export class ProviderIndex {
     const { deps } = this.pool
     const f = deps.relFlags(dep)
     if (f < Op.AND) {
-      const cands = this.byName(deps.relA(dep))
-      const out: number[] = []
-      for (const s of cands) if (this.provides(s, dep)) out.push(s)
-      return Int32Array.from(out)
+      const name = deps.relA(dep)
+      if (name >= this.off.length - 1) return EMPTY
+      const list = this.list
+      const end = this.off[name + 1]!
+      if (this.scratch.length < end - this.off[name]!) this.scratch = new Int32Array(end - this.off[name]!)
+      let n = 0
+      for (let i = this.off[name]!; i < end; i++) if (this.provides(list[i]!, dep)) this.scratch[n++] = list[i]!
+      return n === 0 ? EMPTY : this.scratch.slice(0, n)
     }
     const a = this.whatprovides(deps.relA(dep))
     const b = this.whatprovides(deps.relB(dep))
