@@ -51,7 +51,7 @@ export interface SolveReport {
   readonly obsolete: Array<{ from: string; to: string }>
   readonly erase: string[]
   readonly problems: Array<{ summary: string; rules: ReadonlyArray<string>; solutions: string[] }>
-  readonly stats: Record<string, number | string>
+  readonly stats: Record<string, unknown>
 }
 
 export const solveCommand: Command = {
@@ -122,7 +122,7 @@ export const solveCommand: Command = {
       obsolete: pairs("obsolete"),
       erase: steps.filter((s) => s.kind === "erase").map((s) => nevra(s.pkg)),
       problems: r.problems.map((p) => ({ summary: p.summary, rules: p.rules, solutions: p.solutions.map((x) => x.text) })),
-      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), packages: pool.count - 1, ...r.stats, ms: JSON.stringify(r.stats.ms) },
+      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), packages: pool.count - 1, ...r.stats },
     }
     for (const l of [report.install, report.weak, report.reinstall, report.erase]) l.sort()
     const text = flag(args.values["json"]) ? JSON.stringify(report, null, 2) : render(report)
