@@ -135,6 +135,7 @@ t.test("bad input: one clear error line, non-zero exit, nothing half-written", a
   t.not(corrupt.status, 0, "checkout refuses a corrupted object")
   t.match(corrupt.stderr, /corrupt/i)
   t.equal(corrupt.stderr.trim().split("\n").length, 1)
+  t.notOk(existsSync(join(dir, "z")), "a failed copy checkout leaves nothing behind")
 
   // A dirtree naming ".." (hand-made, hostile) is refused.
   const evil = await withTransaction(repo, async (txn) => {
@@ -237,4 +238,30 @@ t.test("the repo lock is the one ostree takes: strata's exclusive lock keeps ost
   t.equal(second?.reason, "Locked", "a second strata locker is refused too")
   await lock.release()
   t.doesNotThrow(() => sh("ostree", [`--repo=${repoPath}`, "prune", "--refs-only"]), "after release ostree gets the lock")
+})
+
+t.test("hardlink checkouts skip re-hashing unchanged objects, and still refuse modified ones", async (t) => {
+  for (const env of [{}, { STRATA_WORKERS: "2", STRATA_POOL_MIN_FILES: "1" }] as Array<Record<string, string>>) {
+    const dir = tmp(t)
+    const input = join(dir, "in")
+    makeTree(input, { ownership: true, xattrs: true })
+    const repoPath = join(dir, "repo")
+    t.equal(strata(["repo", `--repo=${repoPath}`, "init", "--mode=bare"]).status, 0)
+    t.equal(strata(["repo", `--repo=${repoPath}`, "commit", "-b", "m", `--tree=dir=${input}`], { env }).status, 0)
+    const cache = readFileSync(join(repoPath, "extensions/strata/verified-objects"))
+    const objects = readdirSync(join(repoPath, "objects"), { recursive: true }).map(String).filter((n) => n.endsWith(".file"))
+    t.equal(cache.length, objects.length * 68, "the commit recorded every content object it wrote as verified")
+    const co = join(dir, "co")
+    t.equal(strata(["repo", `--repo=${repoPath}`, "checkout", "-H", "m", co], { env }).status, 0)
+    t.same(describeTree(co, { xattrs: true }), describeTree(input, { xattrs: true }), "checkout from the cache reproduces the input")
+    // Modify an object in place (same inode): its ctime moves, so the cache entry no longer applies.
+    const victim = objects.map((n) => join(repoPath, "objects", n)).find((p) => lstatSync(p).isFile() && lstatSync(p).size > 100)!
+    const bytes = readFileSync(victim)
+    bytes[10] ^= 0x20
+    writeFileSync(victim, bytes)
+    const bad = strata(["repo", `--repo=${repoPath}`, "checkout", "-H", "m", join(dir, "co-bad")], { env })
+    t.not(bad.status, 0, "a modified object is re-verified and refused")
+    t.match(bad.stderr, /corrupted: checksum mismatch/)
+    t.notOk(existsSync(join(dir, "co-bad")), "nothing created")
+  }
 })

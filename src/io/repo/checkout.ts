@@ -4,7 +4,7 @@
  * object read is verified first, so a corrupted object is refused rather than checked out.
  */
 import {
-  chmodSync, chownSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, mkdirSync,
+  chmodSync, chownSync, closeSync, existsSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, mkdirSync,
   openSync, rmSync, symlinkSync, unlinkSync, writeSync,
 } from "node:fs"
 import { setAttributeSync } from "@napi-rs/xattr"
@@ -13,6 +13,7 @@ import { RepoError, fsError } from "./error.js"
 import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
 import { resolveRev } from "./refs.js"
 import { poolMinFiles, runVerifyPool, workerCount } from "./import-pool.js"
+import { openVerifiedCache, type VerifiedCache } from "./verified-cache.js"
 import type { Repo } from "./repo.js"
 
 export interface CheckoutOptions {
@@ -38,6 +39,8 @@ interface Ctx {
   readonly verified: Set<Checksum>
   /** Objects checked out as copies even in a hardlink checkout (empty files). */
   readonly copyInstead: Set<Checksum>
+  /** Hardlink checkouts: objects verified earlier and unchanged since. */
+  readonly cache: VerifiedCache | undefined
 }
 
 const canHardlink = (repo: Repo, opts: CheckoutOptions): boolean => {
@@ -61,7 +64,7 @@ export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ com
       detail: repo.mode === "archive" ? "-H needs a bare or bare-user repository (this one is archive)" : "-H with this repo mode needs -U",
     })
   }
-  const ctx: Ctx = { repo, opts, hardlink, verified: new Set(), copyInstead: new Set() }
+  const ctx: Ctx = { repo, opts, hardlink, verified: new Set(), copyInstead: new Set(), cache: hardlink ? openVerifiedCache(repo) : undefined }
   let tree = commit.rootTree
   let meta = commit.rootMeta
   const parts = (opts.subpath ?? "/").split("/").filter(Boolean)
@@ -84,7 +87,15 @@ export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ com
   // dirtree leaves the destination untouched.
   const plan = loadPlan(ctx, tree, meta)
   if (hardlink) await verifyAhead(ctx, plan)
-  checkoutDir(ctx, plan, opts.destination, true)
+  // Copies verify as they read; if one fails, remove what this checkout created.
+  const created = !existsSync(opts.destination)
+  try {
+    checkoutDir(ctx, plan, opts.destination, true)
+  } catch (e) {
+    if (created) rmSync(opts.destination, { recursive: true, force: true })
+    throw e
+  }
+  ctx.cache?.flush()
   return { commit: commitCsum }
 }
 
@@ -99,10 +110,31 @@ const verifyAhead = async (ctx: Ctx, plan: PlannedDir): Promise<void> => {
     for (const [, d] of p.dirs) collect(d)
   }
   collect(plan)
+  // Objects verified before and unchanged since (same inode, size, ctime) are not hashed again.
+  // A verified size-0 object is an empty regular file (symlink objects are never empty).
+  const cache = ctx.cache!
+  for (const c of all) {
+    const size = cache.verifiedSize(c)
+    if (size === undefined) continue
+    ctx.verified.add(c)
+    if (size === 0n) ctx.copyInstead.add(c)
+    all.delete(c)
+  }
   const workers = workerCount()
-  if (workers < 2 || all.size < poolMinFiles()) return
+  if (workers < 2 || all.size < poolMinFiles()) {
+    for (const c of all) {
+      const obj = readContentObjectSync(ctx.repo, c, true)
+      ctx.verified.add(c)
+      cache.add(c)
+      if ((obj.meta.mode & S_IFMT) === S_IFREG && obj.data.length === 0) ctx.copyInstead.add(c)
+    }
+    return
+  }
   const empty = await runVerifyPool(ctx.repo, [...all], workers)
-  for (const c of all) ctx.verified.add(c)
+  for (const c of all) {
+    ctx.verified.add(c)
+    cache.add(c)
+  }
   for (const c of empty) ctx.copyInstead.add(c)
 }
 
@@ -168,6 +200,7 @@ const checkoutFile = (ctx: Ctx, csum: Checksum, dest: string): void => {
       if (!ctx.verified.has(csum)) {
         const obj = readContentObjectSync(ctx.repo, csum, true)
         ctx.verified.add(csum)
+        ctx.cache?.add(csum)
         if ((obj.meta.mode & S_IFMT) === S_IFREG && obj.data.length === 0) ctx.copyInstead.add(csum)
       }
       if (!ctx.copyInstead.has(csum)) {

@@ -19,6 +19,7 @@ import {
 import { RepoError, fsError } from "./error.js"
 import { isArchive, type Repo } from "./repo.js"
 import { storeContentSync, type ContentSource } from "./object-write.js"
+import { openVerifiedCache } from "./verified-cache.js"
 export type { ContentSource } from "./object-write.js"
 import { flock, syncfs, type FileLock } from "./syscalls.js"
 import { writeRefNow, type RefKind } from "./refs.js"
@@ -296,6 +297,13 @@ export const commitTransaction = async (txn: Transaction): Promise<TransactionSt
       renameSync(`${txn.staging}/${rel}`, `${repo.path}/objects/${rel}`)
     }
     if (txn.staged.size) await syncfs(repo.path)
+    // Every content object staged here was hashed as it was written: remember it as verified,
+    // with its final inode state (rename moves ctime), so a checkout need not hash it again.
+    if (repo.mode !== "archive") {
+      const cache = openVerifiedCache(repo)
+      for (const rel of txn.staged) if (rel.endsWith(".file")) cache.add(rel.slice(0, 2) + rel.slice(3, 65))
+      cache.flush()
+    }
     for (const { kind, ref, csum } of txn.refs.values()) await writeRefNow(repo, kind, ref, csum)
     if (txn.refs.size) await syncfs(repo.path)
     txn.state = "committed"
