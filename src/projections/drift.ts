@@ -46,6 +46,9 @@ export const driftOf = (p: DeploymentsState, disk: SysrootSnapshot, stagedKnown:
   const listed = disk.deployments.filter((d) => !d.staged)
   const diskOrder = listed.map(deploymentId)
   if (diskOrder.join(" ") !== p.order.join(" ")) add("boot-order", `the log says [${p.order.join(", ")}], the boot entries list [${diskOrder.join(", ")}]`)
+  for (const d of disk.deployments.filter((x) => x.staged)) {
+    if (diskOrder.includes(deploymentId(d))) add("staged", `${deploymentId(d)} is staged and in the boot entries at once`)
+  }
   const onDisk = new Map([...disk.deployments, ...(disk.unlisted ?? [])].map((d) => [deploymentId(d), d]))
   const restage: DeploymentView[] = []
   for (const [id, v] of Object.entries(p.byId)) {

@@ -234,5 +234,7 @@ t.test("plan: the input is computed under the lock, after recovery, before anyth
   t.equal(r.recovered[0]?.action, "aborted")
   const before = (await readLog(s)).length
   await t.rejects(runTransaction({ sysroot: s, definition: toyDeploy, plan: async () => Promise.reject(new Error("no such ref")) }), { message: "no such ref" })
-  t.equal((await readLog(s)).length, before, "a plan that throws records nothing")
+  const after = (await readLog(s)).slice(before)
+  t.same(after.map((e) => e.type), ["TransactionStarted", "TransactionFailed"], "a plan that throws is recorded as a failed transaction, nothing else")
+  t.equal((after[1]!.data as { error: string }).error, "no such ref", "with its reason")
 })

@@ -5,7 +5,8 @@
  * 2. Open its event log; finish any transaction a dead runner left in flight (recover.ts); run
  *    `prepare` (the sysroot machines reconcile the log with the disk there).
  * 3. Compute the input (`plan`), then append TransactionStarted (durable) under a new
- *    time-sortable id.
+ *    time-sortable id. A plan that throws (bad input: nothing was touched) is recorded as
+ *    TransactionStarted + TransactionFailed {error}, in one batch, and its error rethrown.
  * 4. Run the machine with journaled steps (session.ts): intent → effect → fact per step, each
  *    append one synchronous batch carrying the machine's persisted snapshot.
  * 5. End with exactly one terminal event: TransactionCompleted, or — when a step fails — the
@@ -19,7 +20,7 @@ import { userInfo } from "node:os"
 import type { Actor, AnyStateMachine, InputFrom, OutputFrom } from "xstate"
 import type { Registry } from "../../events/registry.js"
 import type { EventStore } from "../../events/store.js"
-import { TransactionStarted, txnStream } from "../../events/types/transaction.js"
+import { TransactionFailed, TransactionStarted, txnStream } from "../../events/types/transaction.js"
 import { conclude } from "./conclude.js"
 import type { TransactionDefinition } from "./definition.js"
 import { drive } from "./drive.js"
@@ -38,7 +39,8 @@ export interface RunOptions<M extends AnyStateMachine> {
   /**
    * Computes the input under the sysroot lock, after interrupted transactions were finished and
    * before anything is recorded — so a plan read from the disk (the current deployments, the
-   * next serial) cannot go stale. A plan that throws records nothing.
+   * next serial) cannot go stale. A plan that throws changes nothing and is recorded as a failed
+   * transaction.
    */
   readonly plan?: (ctx: { readonly sysroot: string }) => Promise<InputFrom<M>>
   /**
@@ -86,9 +88,18 @@ export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions
     try {
       const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def], def.kind)
       await opts.prepare?.({ sysroot: opts.sysroot, log })
-      const input = opts.plan ? await opts.plan({ sysroot: opts.sysroot }) : opts.input
       const txn = newTxnId()
-      await log.append(txnStream(txn), 0, [TransactionStarted.make({ kind: def.kind, argv: [...argv], user: opts.user ?? currentUser(), pid: process.pid }, { txn })], { sync: true })
+      const started = TransactionStarted.make({ kind: def.kind, argv: [...argv], user: opts.user ?? currentUser(), pid: process.pid }, { txn })
+      let input: InputFrom<M> | undefined
+      try {
+        input = opts.plan ? await opts.plan({ sysroot: opts.sysroot }) : opts.input
+      } catch (e) {
+        // Bad input (a missing ref, an invalid index): nothing was touched, but the attempt and
+        // its reason go to the history — started and failed in one batch.
+        await log.append(txnStream(txn), 0, [started, { ...TransactionFailed.make({ error: messageOf(e) }), txn }], { sync: true })
+        throw e
+      }
+      await log.append(txnStream(txn), 0, [started], { sync: true })
       const session = makeSession({ log, def, sysroot: opts.sysroot, txn, version: 1 })
       const actor: Actor<AnyStateMachine> = session.createActor({ input })
       const result = await drive(session, actor)

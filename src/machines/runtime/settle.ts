@@ -84,11 +84,17 @@ const abort = async (log: EventStore, def: TransactionDefinition, rec: RecordedT
  * The default completion: a step after the point of no return that was interrupted (intent, no
  * fact) may have left a half-done effect, so run it again — steps are idempotent, and its input
  * is its intent — and record its fact. Steps never started are left alone (e.g. the removal of
- * an old deployment stays for the next cleanup).
+ * an old deployment stays for the next cleanup). The step that crosses the point of no return is
+ * re-run the same way when the probe found it crossed.
  */
-const finishInterrupted = async (log: EventStore, def: TransactionDefinition, rec: RecordedTxn, o: SettleOptions): Promise<{ events: NewEvent[]; unfinished?: string }> => {
+const finishInterrupted = async (log: EventStore, def: TransactionDefinition, rec: RecordedTxn, o: SettleOptions, probed: boolean): Promise<{ events: NewEvent[]; unfinished?: string }> => {
   const last = rec.steps.at(-1)
-  if (o.rerun === false || !last?.intent || last.fact || !rec.steps.some((s) => s.fact?.type === def.pointOfNoReturn)) return { events: [] }
+  if (o.rerun === false || !last?.intent || last.fact) return { events: [] }
+  // Past the point of no return; or interrupted in the step that crosses it, after the probe saw
+  // it crossed — that step's remaining work (e.g. removing a staged deployment's state file
+  // after the rename) is finished by re-running it too.
+  const crossed = rec.steps.some((s) => s.fact?.type === def.pointOfNoReturn) || (probed && last.name === pointOfNoReturnStep(def))
+  if (!crossed) return { events: [] }
   const step = def.steps[last.name]!
   const { snapshot: _, ...input } = last.intent.data as Record<string, unknown>
   try {
@@ -103,7 +109,7 @@ const finishInterrupted = async (log: EventStore, def: TransactionDefinition, re
 }
 
 const complete = async (log: EventStore, def: TransactionDefinition, rec: RecordedTxn, o: SettleOptions, probed: boolean): Promise<Settlement> => {
-  const finished = def.complete ? { events: [...(await guarded(o, rec, "complete", () => def.complete!(rec)))] } : await finishInterrupted(log, def, rec, o)
+  const finished = def.complete ? { events: [...(await guarded(o, rec, "complete", () => def.complete!(rec)))] } : await finishInterrupted(log, def, rec, o, probed)
   const missing: NewEvent[] = finished.events
   const crossed = rec.steps.some((s) => s.fact?.type === def.pointOfNoReturn) || missing.some((e) => e.type === def.pointOfNoReturn)
   if (!crossed) {
