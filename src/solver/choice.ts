@@ -17,6 +17,10 @@ export const addChoiceRules = ({ pool, clauses, jobs, installed, nOriginal }: { 
   const counterpart = new Map<number, number>()
   for (const i of pool.installedIds()) for (const p of repl.of(i, true)) if (!counterpart.has(p)) counterpart.set(p, i)
   const counterpartOf = (p: number): number => counterpart.get(p) ?? 0
+  // packages already ruled out by a one-literal clause (an erase or lock request, a wrong arch,
+  // a missing provider): a choice for them would only force the requirer out
+  const ruledOut = new Set<number>()
+  for (let c = 0; c < nOriginal; c++) if (clauses.size.data[c] === 1 && !clauses.disabled.data[c] && clauses.lits.data[clauses.start.data[c]!]! < 0) ruledOut.add(-clauses.lits.data[clauses.start.data[c]!]!)
   const staticView: PolicyView = { pool, value: new Int8Array(pool.count), installed, favor: jobs.favor, recommended: () => false, suggested: () => false }
   for (let c = 0; c < nOriginal; c++) {
     const kind = clauses.kind.data[c]!
@@ -32,6 +36,7 @@ export const addChoiceRules = ({ pool, clauses, jobs, installed, nOriginal }: { 
         if (installed[-l] && !jobs.upgrade.has(-l)) requirerKept = true
         continue
       }
+      if (ruledOut.has(l)) continue
       if (installed[l]) related.push([l, l])
       else {
         const i = counterpartOf(l)
@@ -63,4 +68,29 @@ export const addChoiceRules = ({ pool, clauses, jobs, installed, nOriginal }: { 
     clauses.weak.data[ch] = 1
     jobs.choice.set(c, ch)
   }
+}
+
+/**
+ * After a solution: a choice clause whose requirement ended up met by a package outside it
+ * (installed for some other reason) steered the search for nothing — libsolv's "unneeded choice
+ * rule". It is dropped, with every choice clause whose requirement that package could also meet,
+ * and the caller solves again. Returns whether anything was dropped.
+ */
+export const dropUnneededChoices = ({ clauses, jobs, value }: { clauses: Clauses; jobs: JobRules; value: Int8Array }): boolean => {
+  const dropped: number[] = []
+  for (const [c, ch] of jobs.choice) {
+    if (clauses.disabled.data[ch] || clauses.disabled.data[c]) continue
+    const inChoice = new Set(Array.from(clauses.literals(ch)).filter((l) => l > 0))
+    if (Array.from(clauses.literals(c)).some((l) => l > 0 && value[l] === 1 && !inChoice.has(l))) dropped.push(c)
+  }
+  if (!dropped.length) return false
+  for (const c of dropped) {
+    const ch = jobs.choice.get(c)!
+    if (clauses.disabled.data[ch]) continue
+    clauses.disabled.data[ch] = 1
+    const inChoice = new Set(Array.from(clauses.literals(ch)).filter((l) => l > 0))
+    const others = new Set(Array.from(clauses.literals(c)).filter((l) => l > 0 && !inChoice.has(l)))
+    for (const [c2, ch2] of jobs.choice) if (!clauses.disabled.data[ch2] && Array.from(clauses.literals(c2)).some((l) => l > 0 && others.has(l))) clauses.disabled.data[ch2] = 1
+  }
+  return true
 }

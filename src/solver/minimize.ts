@@ -34,10 +34,24 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     if (clauses.disabled.data[c]) continue
     for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
       const l = lits[k]!
-      if (l > 0 && value[l] === 1) {
-        trueCount[c]!++
-        if (!installed[l]) count[l + 1]!++
+      if (l > 0 && value[l] === 1 && !installed[l]) count[l + 1]!++
+    }
+  }
+  /** Installed literals per clause; a clause met by a package left out needs none (2^30). */
+  const recount = (): void => {
+    for (let c = 0; c < nOriginal; c++) {
+      if (clauses.disabled.data[c]) continue
+      let n = 0
+      for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
+        const l = lits[k]!
+        if (l > 0) {
+          if (value[l] === 1) n++
+        } else if (value[-l] !== 1) {
+          n = 1 << 30
+          break
+        }
       }
+      trueCount[c] = n
     }
   }
   for (let s = 1; s <= pool.count; s++) count[s]! += count[s - 1]!
@@ -57,19 +71,26 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     if (s > 0 && value[s] === 1) for (const d of pool.depsOf(s, K.recommends)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) recommended.add(p)
   }
   const removed: number[] = []
-  for (let k = order.length - 1; k >= 0; k--) {
-    const p = order[k]!
-    if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended.has(p)) continue
-    let needed = false
-    for (let k = count[p]!; k < count[p + 1]!; k++)
-      if (trueCount[occ[k]!]! < 2) {
-        needed = true
-        break
-      }
-    if (needed) continue
-    for (let k = count[p]!; k < count[p + 1]!; k++) trueCount[occ[k]!]!--
-    value[p] = -1
-    removed.push(p)
+  // later picks first; a package left out can make what only it needed removable, so repeat
+  // until a pass removes nothing
+  for (let changed = true, passes = 0; changed && passes < 16; passes++) {
+    changed = false
+    recount()
+    for (let k = order.length - 1; k >= 0; k--) {
+      const p = order[k]!
+      if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended.has(p)) continue
+      let needed = false
+      for (let i = count[p]!; i < count[p + 1]!; i++)
+        if (trueCount[occ[i]!]! < 2) {
+          needed = true
+          break
+        }
+      if (needed) continue
+      for (let i = count[p]!; i < count[p + 1]!; i++) trueCount[occ[i]!]!--
+      value[p] = -1
+      removed.push(p)
+      changed = true
+    }
   }
   return removed
 }

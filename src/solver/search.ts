@@ -112,11 +112,14 @@ export const search = (input: SearchInput): SearchResult => {
   }
 
   const nextDecision = (): number => {
-    // 1. jobs
+    // 1. jobs; an installed package that satisfies a request keeps it satisfied, unless it is
+    //    being upgraded (libsolv prunes a job's candidates to installed ones the same way)
     for (const c of jobClauseList) {
       if (clauses.disabled.data[c]) continue
       const open = openPositives(c)
-      if (open) return choose(view, open)
+      if (!open) continue
+      const kept = open.filter((p) => installed[p] && !jobs.upgrade.has(p))
+      return choose(view, kept.length ? kept : open)
     }
     // 2. installed packages: first those being upgraded, moved to their best candidate (or kept
     //    when nothing better is left, or it is the same version), then the rest, kept

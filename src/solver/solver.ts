@@ -9,7 +9,7 @@
  */
 import { cleanDeps } from "./cleandeps.js"
 import { Clauses, R } from "./clauses.js"
-import { addChoiceRules } from "./choice.js"
+import { addChoiceRules, dropUnneededChoices } from "./choice.js"
 import { addJobRules, type Job } from "./jobs.js"
 import { minimize } from "./minimize.js"
 import type { Pool } from "./pool.js"
@@ -96,6 +96,10 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
     }
     conflicts += sat.conflicts
     lap("search")
+    if (confl < 0 && dropUnneededChoices({ clauses, jobs: jr, value: sat.value })) {
+      restarts++
+      continue
+    }
     if (confl < 0) {
       const value = sat.value
       // every package that can be in the solution: the installed ones and those with rules
