@@ -93,11 +93,13 @@ export const solveCommand: Command = {
     const { pool, source, save } = await loadPool({ repoDirs, installedDb, arch: str(args.values["arch"]) ?? "x86_64", cacheDir, filelists: flag(args.values["filelists"]) })
     const t1 = performance.now()
     for (const g of strs(args.values["exclude"])) for (const s of selectGlob(pool, g)) if (!pool.isInstalled(s)) pool.exclude(s)
+    // an erase must name something installed, and then forbids every package it names (as
+    // libsolv's "erase name X": the repository's copy must not come back as a reinstall)
     const pick = async (spec: string, installedOnly: boolean): Promise<ReturnType<typeof select>> => {
       const sel = select(pool, spec)
-      const solvables = installedOnly ? sel.solvables.filter((s) => pool.isInstalled(s)) : sel.solvables
-      if (!solvables.length) await fail("NotFound", installedOnly ? `no installed package matches ${spec}` : `no match for argument: ${spec}`)
-      return { ...sel, solvables }
+      const found = installedOnly ? sel.solvables.filter((s) => pool.isInstalled(s)) : sel.solvables
+      if (!found.length) await fail("NotFound", installedOnly ? `no installed package matches ${spec}` : `no match for argument: ${spec}`)
+      return sel
     }
     const jobs: Job[] = []
     for (const s of installs) jobs.push({ op: "install", what: await pick(s, false) })

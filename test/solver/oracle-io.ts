@@ -124,7 +124,9 @@ export const runDnf = ({ root, repos, args, weak = true }: { root: string; repos
     "dnf",
     [
       `--installroot=${root}`, "--releasever=40", "--forcearch=x86_64", "--setopt=reposdir=/dev/null", `--setopt=cachedir=${join(root, ".dnfcache")}`,
-      `--setopt=install_weak_deps=${weak ? "True" : "False"}`, "--nogpgcheck", "--setopt=tsflags=justdb", "--noplugins",
+      // best=False: any candidate that works, like libsolv's default (dnf's own default
+      // best=True fails a job whose newest candidate cannot be installed)
+      `--setopt=install_weak_deps=${weak ? "True" : "False"}`, "--setopt=best=False", "--nogpgcheck", "--setopt=tsflags=justdb", "--noplugins",
       ...repos.flatMap((d, i) => [`--repofrompath=r${i},file://${d}`]), ...repos.map((_, i) => `--repo=r${i}`),
       "--assumeno", ...args,
     ],
@@ -158,7 +160,9 @@ export const runDnf = ({ root, repos, args, weak = true }: { root: string; repos
     if (/^(Installing|Upgrading|Downgrading|Reinstalling)/.test(section)) install.push(nevra)
     else if (/^Removing/.test(section)) erase.push(nevra)
   }
-  return { install: install.sort(), erase: erase.sort(), problems }
+  // with best=False dnf reports the problems of candidates it skipped and still has an answer:
+  // only an "Error:" means there is none
+  return { install: install.sort(), erase: erase.sort(), problems: /^Error:/m.test(text) ? problems : [] }
 }
 
 export const haveTool = (t: string): boolean => spawnSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" }).status === 0
