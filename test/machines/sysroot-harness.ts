@@ -49,17 +49,24 @@ export const child = (sysroot: string, args: ReadonlyArray<string>, o: ChildOpti
   return spawnSync(process.execPath, [run, sysroot, ...args], { encoding: "utf8", env })
 }
 
-/** Runs the child and SIGKILLs it `afterMs` after its modules are loaded; resolves with its signal. */
-export const childKilledAfter = (sysroot: string, args: ReadonlyArray<string>, afterMs: number, o: ChildOptions = {}): Promise<NodeJS.Signals | null> =>
+/**
+ * Runs the child and SIGKILLs it `afterMs` after its modules are loaded (its "ready" line);
+ * resolves with its signal and how long it ran after "ready".
+ */
+export const childKilledAfter = (sysroot: string, args: ReadonlyArray<string>, afterMs: number, o: ChildOptions = {}): Promise<{ signal: NodeJS.Signals | null; ranMs: number }> =>
   new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, STRATA_CRASH_AT: "" }
     if (o.runDir) env["RUN_DIR"] = o.runDir
     const p = spawn(process.execPath, [run, sysroot, ...args], { stdio: ["ignore", "ignore", "pipe"], env })
     let timer: NodeJS.Timeout | undefined
-    p.stderr!.once("data", () => (timer = setTimeout(() => p.kill("SIGKILL"), afterMs)))
+    let ready = 0
+    p.stderr!.once("data", () => {
+      ready = performance.now()
+      timer = setTimeout(() => p.kill("SIGKILL"), afterMs)
+    })
     p.on("exit", (_code, signal) => {
       clearTimeout(timer)
-      resolve(signal)
+      resolve({ signal, ranMs: ready ? performance.now() - ready : 0 })
     })
   })
 
@@ -177,7 +184,8 @@ export const matrix = async (t: Tap, dir: string, template: string, c: MatrixCas
   const points: Array<[string, boolean]> = [...labels.map((l, i): [string, boolean] => [l, i >= firstNew]), ...Object.entries(c.inside ?? {}).map(([l, side]): [string, boolean] => [l, side === "new"])]
   for (const [label, isNew] of points) {
     const s = cpA(template, join(dir, `${name}-${label.replace(/:/g, "_")}`))
-    t.equal(child(s, c.args, { crashAt: label, runDir: rd(s) }).signal, "SIGKILL", `${name} ${label}: killed`)
+    const killed = child(s, c.args, { crashAt: label, runDir: rd(s) })
+    t.equal(killed.signal, "SIGKILL", `${name} ${label}: killed ${killed.signal ? "" : `(exit ${killed.status}: ${killed.stderr.trim()})`}`)
     const rec = child(s, ["recover"], { runDir: rd(s) })
     t.equal(rec.status, 0, `${name} ${label}: recovered ${rec.stderr}`)
     const seen = await checkSysroot(t, s, `${name} ${label}`, rd(s), c.dirs)
