@@ -13,7 +13,9 @@ import { SENSE_EQUAL, SENSE_GREATER, SENSE_LESS } from "../formats/rpm/evr.js"
 import { NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 
-export class PrimaryXmlError extends Error {}
+export class PrimaryXmlError extends Error {
+  override readonly name = "PrimaryXmlError"
+}
 
 const LT = 60 // <
 const GT = 62 // >

@@ -14,7 +14,9 @@ import { ProviderIndex } from "./whatprovides.js"
 const MAGIC = "strata-pool"
 const VERSION = 1
 
-export class SnapshotError extends Error {}
+export class SnapshotError extends Error {
+  override readonly name = "SnapshotError"
+}
 
 const COLUMNS: ReadonlyArray<PoolColumn> = ["name", "evr", "arch", "repo", "excluded", "depOff", "depData", "fileOff", "fileData"]
 
