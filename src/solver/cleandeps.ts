@@ -15,7 +15,7 @@ const providersOf = (pool: Pool, d: number, isTrue: (s: number) => boolean): num
 }
 
 /** Returns the extra installed packages to erase; `value` is updated. */
-export const cleanDeps = ({ pool, value, installed, userInstalled, candidates }: { pool: Pool; value: Int8Array; installed: Uint8Array; userInstalled?: ReadonlySet<number>; candidates: ReadonlyArray<number> }): number[] => {
+export const cleanDeps = ({ pool, value, installed, userInstalled, candidates }: { pool: Pool; value: Int8Array; installed: Uint8Array; userInstalled?: ReadonlySet<number>; candidates: ArrayLike<number> }): number[] => {
   const isTrue = (s: number): boolean => value[s] === 1
   const gone = pool.installedIds().filter((i) => value[i] !== 1)
   const cand = new Set<number>()
@@ -33,7 +33,7 @@ export const cleanDeps = ({ pool, value, installed, userInstalled, candidates }:
   if (!cand.size) return []
   const needed = new Set<number>()
   const work: number[] = []
-  for (const s of candidates) if (isTrue(s) && !cand.has(s)) work.push(s)
+  for (let k = 0; k < candidates.length; k++) if (isTrue(candidates[k]!) && !cand.has(candidates[k]!)) work.push(candidates[k]!)
   while (work.length) {
     const s = work.pop()!
     for (const k of [K.requires, K.recommends])

@@ -22,7 +22,11 @@ export class Sat {
   private qhead = 0
   /** trail length at the start of each decision level (index = level - 1). */
   readonly levelStart: number[] = []
-  private readonly watches: Array<number[] | undefined>
+  // Watch lists as linked lists in typed arrays: head[litIndex] is the first entry watching the
+  // literal, next[entry] the following one; entry 2c and 2c+1 are clause c's two watches. No
+  // per-literal JS arrays: nothing for the garbage collector on a 60k-variable pool.
+  private readonly head: Int32Array
+  private next: Int32Array
   private readonly seen: Uint8Array
   /** Antecedents of each learned clause. */
   readonly why = new Map<number, Int32Array>()
@@ -33,7 +37,8 @@ export class Sat {
     this.level = new Int32Array(nvars + 1)
     this.reason = new Int32Array(nvars + 1).fill(-1)
     this.trail = new Int32Array(nvars + 1)
-    this.watches = new Array(2 * (nvars + 1))
+    this.head = new Int32Array(2 * (nvars + 1)).fill(-1)
+    this.next = new Int32Array(Math.max(64, 2 * clauses.count + 64))
     this.seen = new Uint8Array(nvars + 1)
   }
 
@@ -45,11 +50,16 @@ export class Sat {
     return l > 0 ? this.value[l]! : -this.value[-l]!
   }
 
-  private watch(l: number, c: number): void {
+  /** Links watch entry e (of clause e >> 1) into literal l's list. */
+  private link(l: number, e: number): void {
+    if (e >= this.next.length) {
+      const n = new Int32Array(Math.max(e + 64, this.next.length * 2))
+      n.set(this.next)
+      this.next = n
+    }
     const i = litIndex(l)
-    const w = this.watches[i]
-    if (w) w.push(c)
-    else this.watches[i] = [c]
+    this.next[e] = this.head[i]!
+    this.head[i] = e
   }
 
   /**
@@ -73,8 +83,8 @@ export class Sat {
       this.pickWatch(c, 0)
       this.pickWatch(c, 1)
     }
-    this.watch(lits[s]!, c)
-    this.watch(lits[s + 1]!, c)
+    this.link(lits[s]!, 2 * c)
+    this.link(lits[s + 1]!, 2 * c + 1)
     const v0 = this.litValue(lits[s]!)
     const v1 = this.litValue(lits[s + 1]!)
     if (v0 > 0 || v1 > 0) return -1
@@ -132,17 +142,18 @@ export class Sat {
     const start = cl.start.data
     const size = cl.size.data
     const value = this.value
+    const head = this.head
     while (this.qhead < this.trailLen) {
       const p = this.trail[this.qhead++]!
       const falseLit = -p
-      const wi = litIndex(falseLit)
-      const ws = this.watches[wi]
-      if (!ws) continue
-      let i = 0
-      let j = 0
-      const n = ws.length
-      while (i < n) {
-        const c = ws[i++]!
+      const fi = litIndex(falseLit)
+      // walk falseLit's list, keeping the entries that still watch it
+      let e = head[fi]!
+      head[fi] = -1
+      let keptTail = -1
+      while (e !== -1) {
+        const nextE = this.next[e]!
+        const c = e >> 1
         const s = start[c]!
         // keep the false literal at position 1
         if (lits[s] === falseLit) {
@@ -151,34 +162,37 @@ export class Sat {
         }
         const first = lits[s]!
         const fv = first > 0 ? value[first]! : -value[-first]!
-        if (fv > 0) {
-          ws[j++] = c
-          continue
-        }
-        const end = s + size[c]!
-        let found = false
-        for (let k = s + 2; k < end; k++) {
-          const l = lits[k]!
-          const lv = l > 0 ? value[l]! : -value[-l]!
-          if (lv >= 0) {
-            lits[s + 1] = l
-            lits[k] = falseLit
-            this.watch(l, c)
-            found = true
-            break
+        let moved = false
+        if (fv <= 0) {
+          const end = s + size[c]!
+          for (let k = s + 2; k < end; k++) {
+            const l = lits[k]!
+            const lv = l > 0 ? value[l]! : -value[-l]!
+            if (lv >= 0) {
+              lits[s + 1] = l
+              lits[k] = falseLit
+              this.link(l, e)
+              moved = true
+              break
+            }
           }
         }
-        if (found) continue
-        ws[j++] = c
-        if (fv < 0) {
-          while (i < n) ws[j++] = ws[i++]!
-          ws.length = j
-          this.qhead = this.trailLen
-          return c
+        if (!moved) {
+          // still watching falseLit: back onto its list
+          this.next[e] = -1
+          if (keptTail === -1) head[fi] = e
+          else this.next[keptTail] = e
+          keptTail = e
+          if (fv < 0) {
+            // conflict: put the rest of the list back unvisited
+            this.next[e] = nextE
+            this.qhead = this.trailLen
+            return c
+          }
+          if (fv === 0) this.assign(first, c)
         }
-        this.assign(first, c)
+        e = nextE
       }
-      ws.length = j
     }
     return -1
   }
@@ -254,8 +268,8 @@ export class Sat {
     this.why.set(id, Int32Array.from(why))
     if (learnt.length === 1) this.assign(learnt[0]!, id)
     else {
-      this.watch(learnt[0]!, id)
-      this.watch(learnt[1]!, id)
+      this.link(learnt[0]!, 2 * id)
+      this.link(learnt[1]!, 2 * id + 1)
       this.assign(learnt[0]!, id)
     }
     return id

@@ -103,15 +103,14 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
     if (confl < 0) {
       const value = sat.value
       // every package that can be in the solution: the installed ones and those with rules
-      const candidates = [...new Set([...pool.installedIds(), ...rules.list])].sort((a, b) => a - b)
+      const candidates = Int32Array.from(new Set([...pool.installedIds(), ...rules.list])).sort()
       const cleaned = jr.cleandeps ? cleanDeps({ pool, value, installed, userInstalled, candidates }) : []
       const order = Array.from(sat.trail.subarray(0, sat.trailLen))
       if (doMinimize) minimize({ pool, clauses, nOriginal, value, installed, order, keep: weakChosen })
       lap("minimize")
       const transaction = makeTransaction(pool, (s) => value[s] === 1, candidates)
       lap("transaction")
-      let considered = 0
-      for (const a of rules.added) considered += a
+      const considered = rules.list.length
       return {
         ok: problems.length === 0,
         problems,

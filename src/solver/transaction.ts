@@ -31,12 +31,13 @@ export interface Transaction {
 }
 
 /** `candidates`: every package that may be in the solution (default: the whole pool), ascending. */
-export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean, candidates?: ReadonlyArray<number>): Transaction => {
+export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean, candidates?: ArrayLike<number>): Transaction => {
   const installs: number[] = []
   const erases: number[] = []
   const result: number[] = []
   const all = candidates ?? Array.from({ length: pool.count - 1 }, (_, k) => k + 1)
-  for (const s of all) {
+  for (let k = 0; k < all.length; k++) {
+    const s = all[k]!
     const inst = pool.isInstalled(s)
     if (isTrue(s)) {
       result.push(s)
