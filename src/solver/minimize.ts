@@ -23,45 +23,53 @@ export interface MinimizeInput {
 
 /** Returns the packages it set to not installed. */
 export const minimize = ({ pool, clauses, nOriginal, value, installed, order, keep }: MinimizeInput): number[] => {
-  // for each new package in the solution, the clauses it appears in positively (CSR over the
-  // true literals), and how many true literals each clause has
-  const trueCount = new Int32Array(nOriginal)
-  const count = new Int32Array(pool.count + 1)
+  // For each new package in the solution: the clauses it appears in positively and negatively
+  // (CSR over the true literals); for each clause, how many installed literals meet it, or
+  // MET when a package it names negatively is left out (then it needs no positive at all).
+  const MET = 1 << 30
   const lits = clauses.lits.data
   const start = clauses.start.data
   const size = clauses.size.data
+  const posCount = new Int32Array(pool.count + 1)
+  const negCount = new Int32Array(pool.count + 1)
+  const trueCount = new Int32Array(nOriginal)
   for (let c = 0; c < nOriginal; c++) {
     if (clauses.disabled.data[c]) continue
-    for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
+    let n = 0
+    const e = start[c]! + size[c]!
+    for (let k = start[c]!; k < e; k++) {
       const l = lits[k]!
-      if (l > 0 && value[l] === 1 && !installed[l]) count[l + 1]!++
-    }
-  }
-  /** Installed literals per clause; a clause met by a package left out needs none (2^30). */
-  const recount = (): void => {
-    for (let c = 0; c < nOriginal; c++) {
-      if (clauses.disabled.data[c]) continue
-      let n = 0
-      for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
-        const l = lits[k]!
-        if (l > 0) {
-          if (value[l] === 1) n++
-        } else if (value[-l] !== 1) {
-          n = 1 << 30
-          break
-        }
+      if (l > 0) {
+        if (value[l] === 1) n++
+      } else if (value[-l] !== 1) {
+        n = MET
+        break
       }
-      trueCount[c] = n
+    }
+    trueCount[c] = n
+    if (n === MET) continue
+    for (let k = start[c]!; k < e; k++) {
+      const l = lits[k]!
+      if (l > 0) {
+        if (value[l] === 1 && !installed[l]) posCount[l + 1]!++
+      } else if (!installed[-l]) negCount[-l + 1]!++
     }
   }
-  for (let s = 1; s <= pool.count; s++) count[s]! += count[s - 1]!
-  const occ = new Int32Array(count[pool.count]!)
-  const fill = count.slice(0, pool.count)
+  for (let s = 1; s <= pool.count; s++) {
+    posCount[s]! += posCount[s - 1]!
+    negCount[s]! += negCount[s - 1]!
+  }
+  const pos = new Int32Array(posCount[pool.count]!)
+  const neg = new Int32Array(negCount[pool.count]!)
+  const pf = posCount.slice(0, pool.count)
+  const nf = negCount.slice(0, pool.count)
   for (let c = 0; c < nOriginal; c++) {
-    if (clauses.disabled.data[c]) continue
+    if (clauses.disabled.data[c] || trueCount[c] === MET) continue
     for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
       const l = lits[k]!
-      if (l > 0 && value[l] === 1 && !installed[l]) occ[fill[l]!++] = c
+      if (l > 0) {
+        if (value[l] === 1 && !installed[l]) pos[pf[l]!++] = c
+      } else if (!installed[-l]) neg[nf[-l]!++] = c
     }
   }
   // what the solution recommends stays: leaving it out would undo a weak dependency
@@ -75,18 +83,18 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
   // until a pass removes nothing
   for (let changed = true, passes = 0; changed && passes < 16; passes++) {
     changed = false
-    recount()
     for (let k = order.length - 1; k >= 0; k--) {
       const p = order[k]!
       if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended.has(p)) continue
       let needed = false
-      for (let i = count[p]!; i < count[p + 1]!; i++)
-        if (trueCount[occ[i]!]! < 2) {
+      for (let i = posCount[p]!; i < posCount[p + 1]!; i++)
+        if (trueCount[pos[i]!]! < 2) {
           needed = true
           break
         }
       if (needed) continue
-      for (let i = count[p]!; i < count[p + 1]!; i++) trueCount[occ[i]!]!--
+      for (let i = posCount[p]!; i < posCount[p + 1]!; i++) trueCount[pos[i]!]!--
+      for (let i = negCount[p]!; i < negCount[p + 1]!; i++) trueCount[neg[i]!] = MET
       value[p] = -1
       removed.push(p)
       changed = true
