@@ -58,7 +58,7 @@ export const solveCommand: Command = {
   path: ["pkg", "solve"],
   summary: "Resolve dependencies against local rpm-md repositories and an rpmdb; print the transaction or the problems",
   usage:
-    "[--repo-dir DIR]... [--installed-db PATH] [--install SPEC]... [--erase SPEC]... [--upgrade] [--distro-sync] [--lock SPEC]... [--exclude GLOB]... [--no-recommends] [--allowerasing] [--arch ARCH] [--cache-dir DIR] [--no-cache] [--filelists] [--json] [SPEC...]",
+    "[--repo-dir DIR]... [--installed-db PATH] [--install SPEC]... [--erase SPEC]... [--upgrade] [--distro-sync] [--lock SPEC]... [--exclude GLOB]... [--no-recommends] [--best] [--allowerasing] [--arch ARCH] [--cache-dir DIR] [--no-cache] [--filelists] [--json] [SPEC...]",
   options: {
     "repo-dir": { type: "string", multiple: true },
     "installed-db": { type: "string" },
@@ -69,6 +69,7 @@ export const solveCommand: Command = {
     lock: { type: "string", multiple: true },
     exclude: { type: "string", multiple: true },
     "no-recommends": { type: "boolean" },
+    best: { type: "boolean" },
     allowerasing: { type: "boolean" },
     arch: { type: "string" },
     "cache-dir": { type: "string" },
@@ -102,15 +103,18 @@ export const solveCommand: Command = {
       return sel
     }
     const jobs: Job[] = []
-    for (const s of installs) jobs.push({ op: "install", what: await pick(s, false) })
+    // --best: dnf's best=True — the best candidate or a problem that says why not
+    const best = flag(args.values["best"])
+    for (const s of installs) jobs.push({ op: "install", what: await pick(s, false), best })
     for (const s of erases) jobs.push({ op: "erase", what: await pick(s, true) })
     for (const s of strs(args.values["lock"])) jobs.push({ op: "lock", what: await pick(s, false) })
-    if (upgrade) jobs.push({ op: "upgrade" })
+    if (upgrade) jobs.push({ op: "upgrade", best })
     if (dsync) jobs.push({ op: "distupgrade" })
     // dnf remove lets dependent packages go with what is removed; --allowerasing lets conflicts do so
     const r = solve(pool, { jobs, allowUninstall: erases.length > 0 || flag(args.values["allowerasing"]), ignoreRecommends: flag(args.values["no-recommends"]) })
     const t2 = performance.now()
     save()
+    const t3 = performance.now()
     const nevra = (s: number) => pool.nevra(s)
     const steps = r.transaction.steps
     const pairs = (kind: string) => steps.filter((s) => s.kind === kind).map((s) => ({ from: nevra(s.pkg), to: nevra(s.by!) }))
@@ -124,7 +128,7 @@ export const solveCommand: Command = {
       obsolete: pairs("obsolete"),
       erase: steps.filter((s) => s.kind === "erase").map((s) => nevra(s.pkg)),
       problems: r.problems.map((p) => ({ summary: p.summary, rules: p.rules, solutions: p.solutions.map((x) => x.text) })),
-      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), packages: pool.count - 1, ...r.stats },
+      stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), saveMs: Math.round(t3 - t2), packages: pool.count - 1, ...r.stats },
     }
     for (const l of [report.install, report.weak, report.reinstall, report.erase]) l.sort()
     const text = flag(args.values["json"]) ? JSON.stringify(report, null, 2) : render(report)

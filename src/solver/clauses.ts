@@ -32,6 +32,8 @@ export const R = {
   UPDATE: 17,
   /** Distribution upgrade: installed i must be replaced by a repository package. */
   DUP: 18,
+  /** The job's (or an installed package's update's) best candidates only: dnf's best=True. */
+  BEST: 20,
   /** -s ∨ (providers related to installed packages): prefer updating to installing (weak). */
   CHOICE: 19,
   /** Derived during search from a conflict; `why` lists its antecedents. */

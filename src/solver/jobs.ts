@@ -6,21 +6,23 @@
  */
 import { R, type Clauses } from "./clauses.js"
 import { K, NKINDS } from "./package.js"
-import { evrCompare } from "./policy.js"
+import { best, evrCompare, type PolicyView } from "./policy.js"
 import type { Pool } from "./pool.js"
 import { obsoletesMatch, type PackageRules } from "./rules.js"
 import type { Selection } from "./selection.js"
 
 export type Job =
-  /** weak: dropped silently when it cannot be satisfied. */
-  | { readonly op: "install"; readonly what: Selection; readonly cleandeps?: boolean; readonly weak?: boolean }
+  /** weak: dropped silently when it cannot be satisfied; best: only the best candidate will do. */
+  | { readonly op: "install"; readonly what: Selection; readonly cleandeps?: boolean; readonly weak?: boolean; readonly best?: boolean }
   | { readonly op: "erase"; readonly what: Selection; readonly cleandeps?: boolean; readonly weak?: boolean }
   /** `what` undefined: every installed package. */
-  | { readonly op: "upgrade"; readonly what?: Selection; readonly cleandeps?: boolean }
+  | { readonly op: "upgrade"; readonly what?: Selection; readonly cleandeps?: boolean; readonly best?: boolean }
   | { readonly op: "distupgrade"; readonly what?: Selection; readonly cleandeps?: boolean }
   /** Keep installed matches exactly as they are; never install the others. */
   | { readonly op: "lock"; readonly what: Selection }
   | { readonly op: "favor" | "disfavor"; readonly what: Selection }
+  /** These packages install beside other versions of their name (dnf's installonlypkgs). */
+  | { readonly op: "multiversion"; readonly what: Selection }
 
 export interface JobRules {
   /** Per job: its clause ids (install: one; erase/lock: one per package). */
@@ -105,9 +107,15 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
   const upgrade = new Set<number>()
   const favor = new Map<number, number>()
   let dupAll = false
+  // upgrade jobs that insist on each package's best update (their indexes)
+  const bestUpdate: number[] = []
+  const staticView: PolicyView = { pool, value: new Int8Array(pool.count), installed: mark, favor: undefined, recommended: () => false, suggested: () => false }
   const targets = new Map<number, Set<number>>()
   const locked = new Set<number>()
   let cleandeps = false
+  // packages a lock keeps out: no best candidate may be one of them
+  const lockedOut = new Set<number>()
+  for (const job of jobs) if (job.op === "lock") for (const s of job.what.solvables) if (!mark[s]) lockedOut.add(s)
   jobs.forEach((job, j) => {
     const ids: number[] = []
     jobClauses.push(ids)
@@ -117,6 +125,10 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
         const cands = sel.filter((s) => mark[s] || pool.installable(s))
         rules.add(cands)
         ids.push(clauses.add(cands, R.JOB, 0, 0, j))
+        if (job.best && cands.length > 1) {
+          const top = best(staticView, cands.filter((s) => !lockedOut.has(s)))
+          if (top.length < cands.length) ids.push(clauses.add(top, R.BEST, 0, 0, j))
+        }
         if (job.cleandeps) cleandeps = true
         if (job.weak) for (const c of ids) clauses.weak.data[c] = 1
         break
@@ -136,6 +148,7 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
         }
         break
       case "upgrade":
+        if (job.best) bestUpdate.push(j)
         if (!job.what) for (const i of installed) upgrade.add(i)
         else {
           const inst = sel.filter((s) => mark[s])
@@ -176,6 +189,8 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
         if (job.cleandeps) cleandeps = true
         break
       }
+      case "multiversion":
+        break // read by solve() before any rule exists
       case "favor":
       case "disfavor":
         for (const s of sel) favor.set(s, job.op === "favor" ? j + 1 : -(j + 1))
@@ -208,6 +223,11 @@ export const addJobRules = ({ pool, clauses, rules, jobs, allowUninstall, keepOr
     }
     if (allowUninstall) clauses.weak.data[c] = 1
     keepClause.set(i, c)
+    // best=True for an upgrade: the newest candidate, or a problem that says so
+    if (bestUpdate.length && upgrade.has(i) && !dup.has(i)) {
+      const ups = repl.of(i, false).filter((p) => !lockedOut.has(p) && (!targets.has(i) || targets.get(i)!.has(p)))
+      if (ups.length) jobClauses[bestUpdate[0]!]!.push(clauses.add(best(staticView, ups), R.BEST, i, 0, bestUpdate[0]!))
+    }
   }
   return { jobClauses, keepClause, upgrade, targets, favor, cleandeps, choice: new Map(), replacements: repl }
 }

@@ -119,6 +119,15 @@ const byName = (pool: Pool, a: number, b: number): number => {
   return x < y ? -1 : x > y ? 1 : a - b
 }
 
+/** The best candidates, unordered: one newest version per name, best arch and priority (forcebest). */
+export const best = (v: PolicyView, cands: ReadonlyArray<number>): number[] => {
+  let list = [...cands]
+  if (list.length > 1) list = prunePriority(v, list)
+  if (list.length > 1) list = pruneArch(v, list)
+  if (list.length > 1) list = pruneVersion(v, list)
+  return list
+}
+
 /** The candidates that survive the policy, best first. */
 export const rank = (v: PolicyView, cands: ReadonlyArray<number>, mode: Mode = "choose"): number[] => {
   let list = [...cands]

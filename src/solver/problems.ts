@@ -29,7 +29,7 @@ export interface Problem {
 
 const RANK: Record<number, number> = {
   [R.NOTHING_PROVIDES]: 0, [R.NOT_INSTALLABLE]: 0, [R.REQUIRES]: 1, [R.RICH]: 1, [R.CONFLICTS]: 2, [R.RICH_CONFLICTS]: 2,
-  [R.OBSOLETES]: 2, [R.INSTALLED_OBSOLETES]: 2, [R.SAME_NAME]: 2, [R.UPDATE]: 3, [R.DUP]: 3, [R.JOB]: 4,
+  [R.OBSOLETES]: 2, [R.INSTALLED_OBSOLETES]: 2, [R.SAME_NAME]: 2, [R.UPDATE]: 3, [R.DUP]: 3, [R.BEST]: 3, [R.JOB]: 4,
 }
 
 const jobVerb = (job: Job | undefined): string =>
@@ -64,6 +64,8 @@ export const describeRule = (pool: Pool, clauses: Clauses, jobs: ReadonlyArray<J
     case R.UPDATE:
     case R.DUP:
       return `problem with installed package ${n(src)}`
+    case R.BEST:
+      return src ? `cannot install the best update candidate for package ${n(src)}` : "cannot install the best candidate for the job"
     case R.JOB: {
       const job = jobs[other]
       if (clauses.size.data[c] === 0 && job?.what) return job.what.solvables.length ? `package ${job.what.text} is not installable` : `nothing provides requested ${job.what.text}`
@@ -88,6 +90,11 @@ export const describeProblem = (pool: Pool, clauses: Clauses, jobs: ReadonlyArra
   for (const c of proof) {
     const kind = clauses.kind.data[c]!
     if (kind === R.UPDATE || kind === R.DUP) add({ text: `allow deinstallation of ${pool.nevra(clauses.src.data[c]!)}`, erase: pool.nevra(clauses.src.data[c]!) })
+  }
+  for (const c of proof) {
+    if (clauses.kind.data[c] !== R.BEST) continue
+    const i = clauses.src.data[c]!
+    add({ text: i ? `allow an update of ${pool.nevra(i)} that is not the newest` : "allow a candidate that is not the best", job: clauses.other.data[c]! })
   }
   for (const c of proof) {
     if (clauses.kind.data[c] !== R.JOB) continue

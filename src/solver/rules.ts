@@ -29,7 +29,18 @@ export class PackageRules {
    */
   private readonly pending = new Map<number, number[]>()
 
-  constructor(readonly pool: Pool, readonly clauses: Clauses, readonly weakDeps: boolean) {
+  /**
+   * `multiversion`: packages that install side by side with other versions of their name
+   * (dnf's installonlypkgs: kernels); their explicit obsoletes count only with
+   * `keepExplicitObsoletes`.
+   */
+  constructor(
+    readonly pool: Pool,
+    readonly clauses: Clauses,
+    readonly weakDeps: boolean,
+    readonly multiversion: ReadonlySet<number> = new Set(),
+    readonly keepExplicitObsoletes = false,
+  ) {
     this.added = new Uint8Array(pool.count)
     this.installedMark = new Uint8Array(pool.count)
     for (const i of pool.installedIds()) this.installedMark[i] = 1
@@ -150,7 +161,9 @@ export class PackageRules {
         this.pair(s, p, R.CONFLICTS, d)
       }
     }
-    for (const d of pool.depsOf(s, K.obsoletes)) {
+    const multi = this.multiversion.has(s)
+    const obsoletes = !multi || this.keepExplicitObsoletes ? pool.depsOf(s, K.obsoletes) : pool.depsOf(0, K.obsoletes)
+    for (const d of obsoletes) {
       const ps = pool.whatprovides(d)
       for (let k = 0; k < ps.length; k++) {
         const p = ps[k]!
@@ -164,6 +177,9 @@ export class PackageRules {
       for (let k = 0; k < same.length; k++) {
         const p = same[k]!
         if (p === s || pool.name.data[p] !== name || !pool.sameNameClash(s, p)) continue
+        // a multiversion package coexists with other versions of its name (installed or not)
+        // unless an installed one is not multiversion; two copies of one NEVRA never coexist
+        if (multi && (pool.evr.data[p] !== pool.evr.data[s] || pool.arch.data[p] !== pool.arch.data[s]) && (!isInst(p) || this.multiversion.has(p))) continue
         this.pair(s, p, R.SAME_NAME, 0)
       }
     }

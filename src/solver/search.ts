@@ -32,6 +32,8 @@ export interface SearchResult {
   readonly conflict: number
   /** Packages installed because something recommends or supplements them. */
   readonly weakChosen: Set<number>
+  /** Packages picked as an installed package's update (kept by minimization). */
+  readonly updates: Set<number>
 }
 
 const SCAN_KINDS = new Set<number>([R.REQUIRES, R.RICH, R.RICH_CONFLICTS, R.UPDATE, R.DUP, R.JOB])
@@ -80,6 +82,7 @@ export const search = (input: SearchInput): SearchResult => {
   for (let c = 0; c < nOriginal; c++) if (SCAN_KINDS.has(clauses.kind.data[c]!) && !clauses.disabled.data[c]) scanList.push(c)
   let cursor = 0
   const weakChosen = new Set<number>()
+  const updates = new Set<number>()
   const triedWeak = new Set<number>()
   const supplementers: number[] = []
   if (weakDeps) for (const s of pool.supplementers()) if (added[s] && !installed[s]) supplementers.push(s)
@@ -132,7 +135,9 @@ export const search = (input: SearchInput): SearchResult => {
       if (t) others = others.filter((p) => t.has(p))
       if (!others.length) return i
       const best = choose(view, others, "update")
-      return pool.name.data[best] === pool.name.data[i] && evrCompare(pool, best, i) === 0 ? i : best
+      if (pool.name.data[best] === pool.name.data[i] && evrCompare(pool, best, i) === 0) return i
+      updates.add(best)
+      return best
     }
     for (const i of installedList) if (value[i] === 0) return i
     // 3. requirements of what is in, one clause at a time, cycling from where we stopped; a
@@ -185,7 +190,7 @@ export const search = (input: SearchInput): SearchResult => {
   for (;;) {
     const confl = sat.propagate()
     if (confl >= 0) {
-      if (sat.decisionLevel === 0) return { conflict: confl, weakChosen }
+      if (sat.decisionLevel === 0) return { conflict: confl, weakChosen, updates }
       sat.learn(confl)
       continue
     }
@@ -195,5 +200,6 @@ export const search = (input: SearchInput): SearchResult => {
   }
   // what is still undecided is not installed: callers read value[s] === 1 as "installed"
   for (const s of weakChosen) if (value[s] !== 1) weakChosen.delete(s)
-  return { conflict: -1, weakChosen }
+  for (const s of updates) if (value[s] !== 1) updates.delete(s)
+  return { conflict: -1, weakChosen, updates }
 }

@@ -27,6 +27,8 @@ export interface SolveOptions {
   readonly ignoreRecommends?: boolean
   /** Drop new packages the solution does not need (default true). */
   readonly minimize?: boolean
+  /** Explicit obsoletes of multiversion packages still apply (dnf sets this). */
+  readonly keepExplicitObsoletes?: boolean
   /** A distupgrade keeps installed packages no repository has, even when they are in the way. */
   readonly keepOrphans?: boolean
   /** Installed packages the user asked for (never removed by cleandeps). */
@@ -56,9 +58,9 @@ export interface SolveResult {
   readonly stats: SolveStats
 }
 
-const SOFT = new Set<number>([R.JOB, R.UPDATE, R.DUP])
+const SOFT = new Set<number>([R.JOB, R.UPDATE, R.DUP, R.BEST])
 
-export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommends = false, minimize: doMinimize = true, userInstalled, keepOrphans = false }: SolveOptions): SolveResult => {
+export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommends = false, minimize: doMinimize = true, userInstalled, keepOrphans = false, keepExplicitObsoletes = false }: SolveOptions): SolveResult => {
   // wall-clock milliseconds per phase, reported in stats
   const ms: Record<string, number> = {}
   let tp = performance.now()
@@ -70,7 +72,9 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
   pool.finalize()
   const weakDeps = !ignoreRecommends
   const clauses = new Clauses()
-  const rules = new PackageRules(pool, clauses, weakDeps)
+  const multiversion = new Set<number>()
+  for (const j of jobs) if (j.op === "multiversion") for (const s of j.what.solvables) multiversion.add(s)
+  const rules = new PackageRules(pool, clauses, weakDeps, multiversion, keepExplicitObsoletes)
   const jr = addJobRules({ pool, clauses, rules, jobs, allowUninstall, keepOrphans })
   rules.addSupplementers()
   const installed = new Uint8Array(pool.count)
@@ -88,11 +92,13 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
     let confl = -1
     for (let c = 0; c < nOriginal && confl < 0; c++) if (!clauses.disabled.data[c]) confl = sat.attach(c)
     let weakChosen = new Set<number>()
+    let updates = new Set<number>()
     lap("attach")
     if (confl < 0) {
       const r = search({ pool, clauses, sat, jobs: jr, installed, added: rules.added, nOriginal, weakDeps })
       confl = r.conflict
       weakChosen = r.weakChosen
+      updates = r.updates
     }
     conflicts += sat.conflicts
     lap("search")
@@ -106,9 +112,9 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
       const candidates = Int32Array.from(new Set([...pool.installedIds(), ...rules.list])).sort()
       const cleaned = jr.cleandeps ? cleanDeps({ pool, value, installed, userInstalled, candidates }) : []
       const order = Array.from(sat.trail.subarray(0, sat.trailLen))
-      if (doMinimize) minimize({ pool, clauses, nOriginal, value, installed, order, keep: weakChosen })
+      if (doMinimize) minimize({ pool, clauses, nOriginal, value, installed, order, keep: new Set([...weakChosen, ...updates]) })
       lap("minimize")
-      const transaction = makeTransaction(pool, (s) => value[s] === 1, candidates)
+      const transaction = makeTransaction(pool, (s) => value[s] === 1, candidates, multiversion)
       lap("transaction")
       const considered = rules.list.length
       return {
@@ -136,12 +142,16 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
       continue
     }
     problems.push(describeProblem(pool, clauses, jobs, proof))
-    const soft = proof.filter((c) => SOFT.has(clauses.kind.data[c]!))
+    // set aside the requests the proof involves, as libsolv does, keeping installed packages'
+    // clauses when there are any; a request goes whole, except an installed package's best
+    // update (the package then takes any update)
+    const requests = proof.filter((c) => clauses.kind.data[c] === R.JOB || clauses.kind.data[c] === R.BEST)
+    const soft = requests.length ? requests : proof.filter((c) => SOFT.has(clauses.kind.data[c]!))
     if (!soft.length) throw new Error("solver: unsatisfiable without any request involved")
     for (const c of soft) {
       clauses.disabled.data[c] = 1
-      // a request is set aside whole, not one of its clauses
-      if (clauses.kind.data[c] === R.JOB) for (const jc of jr.jobClauses[clauses.other.data[c]!] ?? []) clauses.disabled.data[jc] = 1
+      const whole = clauses.kind.data[c] === R.JOB || (clauses.kind.data[c] === R.BEST && clauses.src.data[c] === 0)
+      if (whole) for (const jc of jr.jobClauses[clauses.other.data[c]!] ?? []) clauses.disabled.data[jc] = 1
     }
   }
 }

@@ -31,7 +31,8 @@ export interface Transaction {
 }
 
 /** `candidates`: every package that may be in the solution (default: the whole pool), ascending. */
-export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean, candidates?: ArrayLike<number>): Transaction => {
+/** A multiversion package never replaces another version of its name: it is an install. */
+export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean, candidates?: ArrayLike<number>, multiversion: ReadonlySet<number> = new Set()): Transaction => {
   const installs: number[] = []
   const erases: number[] = []
   const result: number[] = []
@@ -48,15 +49,15 @@ export const makeTransaction = (pool: Pool, isTrue: (s: number) => boolean, cand
   const steps: Step[] = []
   for (const i of erases) {
     const name = pool.name.data[i]!
-    let by = installs.find((p) => pool.name.data[p] === name && pool.arch.data[p] === pool.arch.data[i])
-    by ??= installs.find((p) => pool.name.data[p] === name && colorsMatch(pool.policy, pool.archOf(p), pool.archOf(i)))
+    let by = installs.find((p) => pool.name.data[p] === name && pool.arch.data[p] === pool.arch.data[i] && !multiversion.has(p))
+    by ??= installs.find((p) => pool.name.data[p] === name && colorsMatch(pool.policy, pool.archOf(p), pool.archOf(i)) && !multiversion.has(p))
     if (by !== undefined) {
       replaced.add(by)
       const c = evrCompare(pool, by, i)
       steps.push({ kind: c > 0 ? "upgrade" : c < 0 ? "downgrade" : "reinstall", pkg: i, by })
       continue
     }
-    const obs = installs.find((p) => pool.depsOf(p, K.obsoletes).some((d) => obsoletesMatch(pool, d, i)))
+    const obs = installs.find((p) => !multiversion.has(p) && pool.depsOf(p, K.obsoletes).some((d) => obsoletesMatch(pool, d, i)))
     steps.push(obs !== undefined ? { kind: "obsolete", pkg: i, by: obs } : { kind: "erase", pkg: i })
   }
   for (const p of installs) if (!replaced.has(p)) steps.push({ kind: "install", pkg: p })

@@ -46,9 +46,10 @@ export interface CaseFile {
   runs: CaseRun[]
 }
 
-const SUPPORTED_SOLVERFLAGS = new Set(["allowuninstall", "ignorerecommended", "keeporphans"])
-const SUPPORTED_POOLFLAGS = new Set(["implicitobsoleteusescolors"])
-const SUPPORTED_JOB_FLAGS = new Set(["cleandeps", "weak"])
+const SUPPORTED_SOLVERFLAGS = new Set(["allowuninstall", "ignorerecommended", "keeporphans", "keepexplicitobsoletes"])
+// libsolv's default treats multiversion packages' obsoletes as strata does
+const SUPPORTED_POOLFLAGS = new Set(["implicitobsoleteusescolors", "noobsoletesmultiversion", "!noobsoletesmultiversion"])
+const SUPPORTED_JOB_FLAGS = new Set(["cleandeps", "weak", "forcebest"])
 const SUPPORTED_RESULTS = new Set(["transaction", "problems", "cleandeps"])
 
 const depOf = (s: string) => parseCapability(s)
@@ -72,7 +73,7 @@ export const unsupported = (file: CaseFile, run: CaseRun): string | undefined =>
   if (sf.length) return `solverflags ${sf.join(" ")}`
   for (const j of run.jobs) {
     const m = /^(\w+) (\w+)/.exec(j)
-    if (!m || !["install", "erase", "update", "distupgrade", "lock", "favor", "disfavor"].includes(m[1]!)) return `job ${m?.[1] ?? j}`
+    if (!m || !["install", "erase", "update", "distupgrade", "lock", "favor", "disfavor", "multiversion"].includes(m[1]!)) return `job ${m?.[1] ?? j}`
     if (!["name", "provides", "pkg", "oneof", "all", "repo"].includes(m[2]!)) return `selection ${m[2]}`
     const flags = /\[(.*)\]/.exec(j)?.[1]?.split(",").filter((f) => !SUPPORTED_JOB_FLAGS.has(f)) ?? []
     if (flags.length) return `job flags ${flags.join(",")}`
@@ -131,16 +132,18 @@ const parseJob = (pool: Pool, byId: Map<string, number>, repos: CaseFile["repos"
   solvables.sort((a, b) => a - b)
   const what: Selection = { text: how === "pkg" ? arg.replace(/@.*$/, "") : how === "all" ? "all packages" : arg, how: how === "pkg" || how === "oneof" ? "pkg" : how === "provides" ? "provides" : "name", solvables }
   const cleandeps = flags.includes("cleandeps")
+  const best = flags.includes("forcebest")
   const weak = flags.includes("weak")
   void repos
   switch (op) {
-    case "install": return { op: "install", what, cleandeps, weak }
+    case "install": return { op: "install", what, cleandeps, weak, best }
     case "erase": return { op: "erase", what, cleandeps, weak }
-    case "update": return how === "all" ? { op: "upgrade", cleandeps } : { op: "upgrade", what, cleandeps }
+    case "update": return how === "all" ? { op: "upgrade", cleandeps, best } : { op: "upgrade", what, cleandeps, best }
     case "distupgrade": return how === "all" ? { op: "distupgrade", cleandeps } : { op: "distupgrade", what, cleandeps }
     case "lock": return { op: "lock", what }
     case "favor": return { op: "favor", what }
     case "disfavor": return { op: "disfavor", what }
+    case "multiversion": return { op: "multiversion", what }
     default: throw new Error(`job ${text}`)
   }
 }
@@ -148,7 +151,7 @@ const parseJob = (pool: Pool, byId: Map<string, number>, repos: CaseFile["repos"
 export const play = (file: CaseFile, run: CaseRun): Played => {
   const { pool, repoOf, byId } = buildPool(file)
   const jobs = run.jobs.map((j) => parseJob(pool, byId, file.repos, j))
-  const result = solve(pool, { jobs, allowUninstall: run.solverflags.includes("allowuninstall"), ignoreRecommends: run.solverflags.includes("ignorerecommended"), keepOrphans: run.solverflags.includes("keeporphans") })
+  const result = solve(pool, { jobs, allowUninstall: run.solverflags.includes("allowuninstall"), ignoreRecommends: run.solverflags.includes("ignorerecommended"), keepOrphans: run.solverflags.includes("keeporphans"), keepExplicitObsoletes: run.solverflags.includes("keepexplicitobsoletes") })
   const id = (s: number) => `${pool.nevra(s)}@${repoOf(s)}`
   const lines: string[] = []
   if (run.result?.kinds.includes("transaction"))

@@ -39,4 +39,5 @@ const played = runs - [...skipped.values()].reduce((a, b) => a + b, 0)
 t.comment(`libsolv test cases: ${files.length} files, ${runs} runs; ${played} use supported features, ${passed} pass`)
 for (const [why, n] of [...skipped].sort((a, b) => b[1] - a[1])) t.comment(`  skipped ${n}: ${why}`)
 if (process.env["SOLVER_CASES_VERBOSE"]) for (const f of failed) t.comment(f)
-t.ok(passed >= Number(process.env["SOLVER_CASES_MIN"] ?? 0), `${passed} of ${played} supported runs give libsolv's result`)
+// the floor is today's count: a change that breaks a passing case fails here
+t.ok(passed >= Number(process.env["SOLVER_CASES_MIN"] ?? 110), `${passed} of ${played} supported runs give libsolv's result`)
