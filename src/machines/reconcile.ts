@@ -15,47 +15,16 @@
  */
 import { existsSync } from "node:fs"
 import type { EventStore } from "../events/store.js"
-import { Adopted, Reconciled, SYSTEM_STREAM, type DeploymentRecord, type Drift, type SysrootSnapshot } from "../events/types/system.js"
-import { allDeploymentDirs } from "../io/sysroot/deployment-dirs.js"
+import { Adopted, Reconciled, SYSTEM_STREAM, type Drift, type SysrootSnapshot } from "../events/types/system.js"
 import { deployRoot } from "../io/sysroot/layout.js"
-import { sameDeployment } from "../io/sysroot/plan.js"
-import { loadSysroot, readOrigin } from "../io/sysroot/read-state.js"
-import { readStagedInfo, stagedStatePath, writeStagedState } from "../io/sysroot/staged.js"
+import { stagedStatePath, writeStagedState } from "../io/sysroot/staged.js"
 import type { Deployment } from "../io/sysroot/types.js"
 import { deploymentId, deploymentsProjection, type DeploymentsState } from "../projections/deployments.js"
 import { driftOf } from "../projections/drift.js"
 import { foldAsync } from "../projections/fold.js"
+import { readDiskSnapshot } from "./disk-snapshot.js"
 
-/** The disk as a snapshot: the boot list (staged first, when the run directory is read), the other deployment directories, the booted one. */
-export const readDiskSnapshot = async (sysroot: string, runDir?: string): Promise<SysrootSnapshot> => {
-  const state = await loadSysroot({ sysroot, ...(runDir ? { runDir } : {}) })
-  const info = runDir && state.staged ? await readStagedInfo(runDir) : undefined
-  const record = (d: Deployment): DeploymentRecord => ({
-    stateroot: d.stateroot,
-    checksum: d.checksum,
-    serial: d.serial,
-    ...(d.bootcsum ? { bootcsum: d.bootcsum } : {}),
-    ...(d.origin ? { origin: d.origin } : {}),
-    pinned: d.pinned,
-    staged: !!d.staged,
-    ...(!d.staged ? { kargs: d.kargs } : {}),
-    ...(d.version !== undefined ? { version: d.version } : {}),
-    ...(d.staged && info ? { stage: info } : {}),
-  })
-  const unlisted: DeploymentRecord[] = []
-  for (const d of await allDeploymentDirs(sysroot)) {
-    if (state.deployments.some((x) => sameDeployment(x, d))) continue
-    const origin = await readOrigin(sysroot, d)
-    unlisted.push({ ...d, ...(origin.text ? { origin: origin.text } : {}), pinned: origin.pinned, staged: false })
-  }
-  return {
-    bootversion: state.bootversion,
-    subbootversion: state.subbootversion,
-    deployments: state.deployments.map(record),
-    ...(unlisted.length ? { unlisted } : {}),
-    ...(state.bootedIndex !== undefined ? { booted: state.bootedIndex } : {}),
-  }
-}
+export { readDiskSnapshot }
 
 export interface ReconcileResult {
   readonly adopted: boolean

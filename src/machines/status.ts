@@ -2,33 +2,30 @@
  * `strata status` / `strata admin status`: the deployments as the log's projections say, checked
  * against the disk. Read-only unless they differ:
  *
- * 1. read the log (no lock) and the disk, compare (src/projections/drift.ts);
+ * 1. read the log (no lock) — or, when it has not changed since, the fold cached beside it
+ *    (status-cache.ts) — and the disk, compare (src/projections/drift.ts);
  * 2. the same → answer from the projections;
  * 3. no log yet, or a difference → take the lock and reconcile (reconcile.ts: adopt, record the
  *    drift, restage a staged deployment /run lost), then answer from the projections;
  * 4. a transaction is running (the log is held open) or was interrupted, or we may not write
  *    (not root) → answer from the disk, and say which transaction is in flight.
  *
- * Kept free of xstate and the machines: status is measured against `ostree admin status`.
+ * Kept free of xstate and the machines, and the log's modules (LevelDB, the event schemas) load
+ * only when the cache does not answer: status is measured against `ostree admin status`.
  */
 import { accessSync, constants, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { lookup, type Variant, type VarDict } from "../formats/gvariant/index.js"
-import { openEventLog } from "../events/open.js"
-import { eventLogPath } from "../events/path.js"
 import type { EventStore } from "../events/store.js"
-import { Adopted, type Drift } from "../events/types/system.js"
-import { loadCommit } from "../io/repo/object-read.js"
-import { openRepo, type Repo } from "../io/repo/repo.js"
+import type { Drift } from "../events/types/system.js"
+import { readCommitObject } from "../io/sysroot/commit-object.js"
 import { repoPath } from "../io/sysroot/layout.js"
 import { originRefspec } from "../io/sysroot/origin.js"
-import { combine, foldAsync } from "../projections/fold.js"
-import { deploymentsProjection, listDeployments, type DeploymentsState, type ListedDeployment } from "../projections/deployments.js"
+import { emptyDeployments, listDeployments, stateFromSnapshot, type DeploymentsState, type ListedDeployment } from "../projections/deployment-view.js"
 import { driftOf } from "../projections/drift.js"
-import { inflightProjection, listInflight, type InflightTxn } from "../projections/inflight.js"
-import { lockSysroot } from "./runtime/lock.js"
-import { openSysrootLog } from "./runtime/log.js"
-import { readDiskSnapshot, reconcileLog } from "./reconcile.js"
+import type { InflightTxn } from "../projections/inflight.js"
+import { readDiskSnapshot } from "./disk-snapshot.js"
+import { readStatusCache, writeStatusCache } from "./status-cache.js"
 
 export interface CommitInfo {
   readonly timestamp?: number
@@ -56,9 +53,15 @@ export interface StatusReport {
   readonly restaged?: ReadonlyArray<string>
 }
 
-const folded = combine({ deployments: deploymentsProjection, inflight: inflightProjection })
-
-const foldLog = async (log: EventStore) => foldAsync(folded, log.readAll())
+/** The log's modules, loaded only when the cache does not answer. */
+const logModules = async () => {
+  const [open, path, fold, deployments, inflight, lock, log, reconcile] = await Promise.all([
+    import("../events/open.js"), import("../events/path.js"), import("../projections/fold.js"), import("../projections/deployments.js"),
+    import("../projections/inflight.js"), import("./runtime/lock.js"), import("./runtime/log.js"), import("./reconcile.js"),
+  ])
+  const folded = fold.combine({ deployments: deployments.deploymentsProjection, inflight: inflight.inflightProjection })
+  return { ...open, ...path, ...lock, ...log, ...reconcile, listInflight: inflight.listInflight, foldLog: (l: EventStore) => fold.foldAsync(folded, l.readAll()) }
+}
 
 /** A GVariant value as plain JSON (json-glib's shape: dictionaries as objects, tuples as arrays). */
 export const variantToJson = (v: unknown): unknown => {
@@ -73,25 +76,20 @@ export const variantToJson = (v: unknown): unknown => {
   return v
 }
 
-const commitInfo = async (repo: Repo | undefined, checksum: string): Promise<CommitInfo> => {
-  if (!repo) return {}
-  try {
-    const c = await loadCommit(repo, checksum)
-    const version = lookup(c.metadata, "version")
-    return {
-      timestamp: Number(c.timestamp),
-      subject: c.subject,
-      ...(version && typeof version.value === "string" ? { version: version.value } : {}),
-      metadata: variantToJson({ type: "a{sv}", value: c.metadata as VarDict }) as Record<string, unknown>,
-    }
-  } catch {
-    return {} // pruned or not pulled: status still lists the deployment
+const commitInfo = async (repo: string, checksum: string): Promise<CommitInfo> => {
+  const c = await readCommitObject(repo, checksum)
+  if (!c) return {} // pruned or not pulled: status still lists the deployment
+  const version = lookup(c.metadata, "version")
+  return {
+    timestamp: Number(c.timestamp),
+    subject: c.subject,
+    ...(version && typeof version.value === "string" ? { version: version.value } : {}),
+    metadata: variantToJson({ type: "a{sv}", value: c.metadata as VarDict }) as Record<string, unknown>,
   }
 }
 
-const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment>): Promise<StatusDeployment[]> => {
-  const repo = await openRepo(repoPath(sysroot)).catch(() => undefined)
-  return Promise.all(
+const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment>): Promise<StatusDeployment[]> =>
+  Promise.all(
     list.map(async (d) => {
       let refspec: string | undefined
       try {
@@ -99,18 +97,13 @@ const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment
       } catch {
         refspec = undefined
       }
-      const commit = await commitInfo(repo, d.checksum)
+      const commit = await commitInfo(repoPath(sysroot), d.checksum)
       return { ...d, ...(d.version === undefined && commit.version !== undefined ? { version: commit.version } : {}), ...(refspec !== undefined ? { refspec } : {}), commit }
     }),
   )
-}
 
 /** The disk alone, as a projection state: what an Adopted event of it would fold to. */
-const diskState = async (sysroot: string, runDir: string | undefined): Promise<DeploymentsState> => {
-  const snap = await readDiskSnapshot(sysroot, runDir)
-  const e = { type: Adopted.type, v: 1, stream: "system", seq: 1, pos: 1, at: new Date().toISOString(), data: snap, prev: "" }
-  return deploymentsProjection.apply(deploymentsProjection.initial, e as never)
-}
+const diskState = async (sysroot: string, runDir: string | undefined): Promise<DeploymentsState> => stateFromSnapshot(emptyDeployments, await readDiskSnapshot(sysroot, runDir))
 
 const holder = (sysroot: string): string => {
   try {
@@ -139,11 +132,17 @@ const fromDisk = async (sysroot: string, runDir: string | undefined, note: strin
 
 export const readStatus = async (o: { readonly sysroot: string; readonly runDir?: string; readonly onWait?: (m: string) => void }): Promise<StatusReport> => {
   const { sysroot, runDir } = o
-  let state: Awaited<ReturnType<typeof foldLog>> | undefined
+  const cached = readStatusCache(sysroot)
+  if (cached) {
+    const report = driftOf(cached, await readDiskSnapshot(sysroot, runDir), runDir !== undefined)
+    if (report.drift.length === 0 && report.restage.length === 0) return { deployments: await withCommits(sysroot, listDeployments(cached)), source: "log", inflight: [] }
+  }
+  const m = await logModules()
+  let state: Awaited<ReturnType<typeof m.foldLog>> | undefined
   try {
-    const log = await openEventLog(eventLogPath(sysroot), { create: false, lockWaitMs: 200 })
+    const log = await m.openEventLog(m.eventLogPath(sysroot), { create: false, lockWaitMs: 200 })
     try {
-      state = await foldLog(log)
+      state = await m.foldLog(log)
     } finally {
       await log.close()
     }
@@ -152,31 +151,36 @@ export const readStatus = async (o: { readonly sysroot: string; readonly runDir?
     if (reason === "Locked") return fromDisk(sysroot, runDir, `a transaction is running: ${holder(sysroot)}`)
     if (reason !== "NotFound") throw e
   }
-  const inflight = state ? listInflight(state.inflight) : []
+  const inflight = state ? m.listInflight(state.inflight) : []
   if (inflight.length) return fromDisk(sysroot, runDir, "interrupted transactions are in flight; run `strata recover`", inflight)
   if (state) {
     const report = driftOf(state.deployments, await readDiskSnapshot(sysroot, runDir), runDir !== undefined)
     if (report.drift.length === 0 && report.restage.length === 0) {
+      writeStatusCache(sysroot, state.deployments)
       return { deployments: await withCommits(sysroot, listDeployments(state.deployments)), source: "log", inflight: [] }
     }
   }
   if (!writable(sysroot)) return fromDisk(sysroot, runDir, state ? "the disk differs from the event log (run as root to record it)" : "no event log yet (run as root to adopt this sysroot)")
-  const lock = await lockSysroot(sysroot, { op: "status", holder: { kind: "status", argv: ["strata", "status"] }, ...(o.onWait ? { onWait: o.onWait } : {}) })
+  const lock = await m.lockSysroot(sysroot, { op: "status", holder: { kind: "status", argv: ["strata", "status"] }, ...(o.onWait ? { onWait: o.onWait } : {}) })
   try {
-    const log = await openSysrootLog(sysroot)
+    const log = await m.openSysrootLog(sysroot)
+    let after: Awaited<ReturnType<typeof m.foldLog>>
+    let r: Awaited<ReturnType<typeof m.reconcileLog>>
     try {
-      const r = await reconcileLog(log, sysroot, runDir)
-      const after = await foldLog(log)
-      return {
-        deployments: await withCommits(sysroot, listDeployments(after.deployments)),
-        source: "log",
-        inflight: listInflight(after.inflight),
-        ...(r.adopted ? { adopted: true } : {}),
-        ...(r.drift.length ? { drift: r.drift } : {}),
-        ...(r.restaged.length ? { restaged: r.restaged } : {}),
-      }
+      r = await m.reconcileLog(log, sysroot, runDir)
+      after = await m.foldLog(log)
     } finally {
       await log.close()
+    }
+    const rest = m.listInflight(after.inflight)
+    if (rest.length === 0) writeStatusCache(sysroot, after.deployments)
+    return {
+      deployments: await withCommits(sysroot, listDeployments(after.deployments)),
+      source: "log",
+      inflight: rest,
+      ...(r.adopted ? { adopted: true } : {}),
+      ...(r.drift.length ? { drift: r.drift } : {}),
+      ...(r.restaged.length ? { restaged: r.restaged } : {}),
     }
   } finally {
     await lock.release()

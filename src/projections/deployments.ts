@@ -10,57 +10,14 @@
  * projection takes them back too (it remembers, per open transaction, what each fact replaced).
  */
 import type { EventEnvelope } from "../events/envelope.js"
-import { Adopted, BootRecorded, Reconciled, SysrootInitialized, type DeploymentRecord, type StageInfo, type SysrootSnapshot } from "../events/types/system.js"
+import { Adopted, BootRecorded, Reconciled, SysrootInitialized, type StageInfo } from "../events/types/system.js"
 import { DeploymentStaged } from "../events/types/staging.js"
 import { TransactionAborted, TransactionCompleted, TransactionFailed } from "../events/types/transaction.js"
-import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged, type DeploymentRef } from "../events/types/deployment.js"
-import { txnOf, type Mark, type Projection } from "./fold.js"
+import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged } from "../events/types/deployment.js"
+import { txnOf, type Projection } from "./fold.js"
+import { deploymentId, emptyDeployments, stateFromSnapshot, type DeploymentView, type DeploymentsState } from "./deployment-view.js"
 
-export interface DeploymentView {
-  /** rpm-ostree's id: `$stateroot-$checksum.$serial`. */
-  readonly id: string
-  readonly stateroot: string
-  readonly checksum: string
-  readonly serial: number
-  readonly bootcsum?: string
-  /** The .origin keyfile text. */
-  readonly origin?: string
-  /** The BLS `options` (may hold the `ostree=` of the entry it was read from). */
-  readonly kargs?: string
-  readonly version?: string
-  readonly pinned: boolean
-  /** Written with `--stage`, not yet in the boot list. */
-  readonly staged: boolean
-  /** For a staged deployment: what its /run state file says (to write it again if /run lost it). */
-  readonly stage?: StageInfo
-  /** The event that recorded it (absent for adopted deployments' transactions). */
-  readonly written?: Mark & { readonly txn?: string }
-}
-
-/** How to take back one fact: the view the id had before it (undefined = did not exist). */
-interface Inverse {
-  readonly id: string
-  readonly before: DeploymentView | undefined
-}
-
-export interface DeploymentsState {
-  /** `readlink boot/loader` = `loader.$bootversion`. */
-  readonly bootversion: number
-  readonly subbootversion: number
-  /** Ids in boot order, as in the bootloader entries (staged deployments are not in it). */
-  readonly order: ReadonlyArray<string>
-  /** Every deployment whose directory exists. */
-  readonly byId: Readonly<Record<string, DeploymentView>>
-  readonly booted?: string
-  /** Per open transaction, the inverses of its facts, oldest first. */
-  readonly pendingUndo: Readonly<Record<string, ReadonlyArray<Inverse>>>
-  /** The last event folded in. */
-  readonly pos: number
-}
-
-export const deploymentId = (d: DeploymentRef): string => `${d.stateroot}-${d.checksum}.${d.serial}`
-
-export const emptyDeployments: DeploymentsState = { bootversion: 0, subbootversion: 0, order: [], byId: {}, pendingUndo: {}, pos: 0 }
+export * from "./deployment-view.js"
 
 const without = <V>(rec: Readonly<Record<string, V>>, key: string): Record<string, V> => {
   const { [key]: _, ...rest } = rec
@@ -90,44 +47,11 @@ const settle = (s: DeploymentsState, txn: string | undefined, undo: boolean): De
   return { ...s, byId, order, pendingUndo: without(s.pendingUndo, txn) }
 }
 
-const viewOf = (d: DeploymentRecord): DeploymentView => ({
-  id: deploymentId(d),
-  stateroot: d.stateroot,
-  checksum: d.checksum,
-  serial: d.serial,
-  ...(d.bootcsum !== undefined ? { bootcsum: d.bootcsum } : {}),
-  ...(d.origin !== undefined ? { origin: d.origin } : {}),
-  ...(d.kargs !== undefined ? { kargs: d.kargs } : {}),
-  ...(d.version !== undefined ? { version: d.version } : {}),
-  pinned: d.pinned,
-  staged: d.staged,
-  ...(d.stage ? { stage: d.stage } : {}),
-})
-
-/** The state a disk snapshot (Adopted, Reconciled) shows: it replaces what the log said. */
-const fromSnapshot = (s: DeploymentsState, snap: SysrootSnapshot): DeploymentsState => {
-  const views = snap.deployments.map(viewOf)
-  const unlisted = (snap.unlisted ?? []).map(viewOf)
-  const byId = Object.fromEntries([...views, ...unlisted].map((v) => [v.id, v]))
-  // The disk knows the booted deployment only on a booted system; else keep what a boot record said.
-  const booted = snap.booted !== undefined ? views[snap.booted]?.id : s.booted !== undefined && s.booted in byId ? s.booted : undefined
-  const { booted: _, ...rest } = s
-  return {
-    ...rest,
-    bootversion: snap.bootversion,
-    subbootversion: snap.subbootversion,
-    order: views.filter((v) => !v.staged).map((v) => v.id),
-    byId,
-    ...(booted !== undefined ? { booted } : {}),
-    pendingUndo: {},
-  }
-}
-
 const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
   const s = { ...state, pos: e.pos }
   if (SysrootInitialized.is(e)) return { ...emptyDeployments, pos: e.pos }
-  if (Adopted.is(e)) return fromSnapshot(s, e.data)
-  if (Reconciled.is(e)) return e.data.state ? fromSnapshot(s, e.data.state) : s
+  if (Adopted.is(e)) return stateFromSnapshot(s, e.data)
+  if (Reconciled.is(e)) return e.data.state ? stateFromSnapshot(s, e.data.state) : s
   if (DeploymentWritten.is(e)) {
     const d = e.data.deployment
     const id = deploymentId(d)
@@ -218,37 +142,3 @@ const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
 
 export const deploymentsProjection: Projection<DeploymentsState> = { initial: emptyDeployments, apply }
 
-export interface ListedDeployment extends DeploymentView {
-  readonly index: number
-  readonly booted: boolean
-  /** The deployment that boots next when the booted one is not first (ostree's "pending"). */
-  readonly pending: boolean
-  readonly rollback: boolean
-}
-
-/**
- * The deployments as `ostree admin status` lists them: staged first, then boot order; pending and
- * rollback per stateroot as `ostree_sysroot_query_deployments_for` decides them.
- */
-export const listDeployments = (s: DeploymentsState): ListedDeployment[] => {
-  const staged = Object.values(s.byId).filter((v) => v.staged && !s.order.includes(v.id))
-  const list = [...staged, ...s.order.map((id) => s.byId[id]).filter((v): v is DeploymentView => v !== undefined)]
-  const seenBooted = new Set<string>()
-  const pending = new Set<string>()
-  const rollback = new Set<string>()
-  for (const v of list) {
-    if (v.id === s.booted) {
-      seenBooted.add(v.stateroot)
-      continue
-    }
-    const key = v.stateroot
-    if (!seenBooted.has(key)) {
-      if (![...pending].some((id) => s.byId[id]?.stateroot === key)) pending.add(v.id)
-    } else if (![...rollback].some((id) => s.byId[id]?.stateroot === key)) rollback.add(v.id)
-  }
-  return list.map((v, index) => ({ ...v, index, booted: v.id === s.booted, pending: pending.has(v.id), rollback: rollback.has(v.id) }))
-}
-
-/** Deployments whose directory exists but which no boot entry names and are not staged: cleanup's work. */
-export const unreferenced = (s: DeploymentsState): DeploymentView[] =>
-  Object.values(s.byId).filter((v) => !v.staged && !s.order.includes(v.id))

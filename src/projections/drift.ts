@@ -11,7 +11,7 @@
  * (a power cut: /run is a tmpfs), is not drift: it is returned in `restage`, to be staged again.
  */
 import type { Drift, SysrootSnapshot } from "../events/types/system.js"
-import { deploymentId, type DeploymentView, type DeploymentsState } from "./deployments.js"
+import { deploymentId, type DeploymentView, type DeploymentsState } from "./deployment-view.js"
 
 export interface DriftReport {
   readonly drift: ReadonlyArray<Drift>

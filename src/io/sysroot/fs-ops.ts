@@ -7,8 +7,14 @@
 import { spawn } from "node:child_process"
 import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, copyFileSync, chownSync, lchownSync, chmodSync, mkdirSync, symlinkSync, utimesSync, unlinkSync } from "node:fs"
 import { lstat, rename, rm, symlink, writeFile, unlink, utimes } from "node:fs/promises"
-import { getAttributeSync, listAttributesSync, setAttributeSync } from "@napi-rs/xattr"
+import { createRequire } from "node:module"
 import { SysrootError, sysFsError } from "./error.js"
+
+// The native xattr binding loads on first use: readers of the sysroot (`strata status`, measured
+// against `ostree admin status`) never copy metadata and should not pay for it.
+type Xattr = typeof import("@napi-rs/xattr")
+let xattrModule: Xattr | undefined
+const xattr = (): Xattr => (xattrModule ??= createRequire(import.meta.url)("@napi-rs/xattr") as Xattr)
 
 export const pathExists = (p: string): Promise<boolean> => lstat(p).then(() => true, () => false)
 
@@ -122,14 +128,14 @@ const euid = process.geteuid?.() ?? -1
 const copyXattrs = (src: string, dst: string): void => {
   let names: string[]
   try {
-    names = listAttributesSync(src)
+    names = xattr().listAttributesSync(src)
   } catch {
     return
   }
   for (const n of names) {
     try {
-      const v = getAttributeSync(src, n)
-      if (v) setAttributeSync(dst, n, v)
+      const v = xattr().getAttributeSync(src, n)
+      if (v) xattr().setAttributeSync(dst, n, v)
     } catch {
       // An attribute this filesystem or process cannot set is not worth failing a deploy for.
     }

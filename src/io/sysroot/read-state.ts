@@ -11,8 +11,8 @@ import { basename } from "node:path"
 import { compareBlsEntries, parseBls, type BlsEntry } from "../../formats/bls.js"
 import { lookup, parse } from "../../formats/gvariant/index.js"
 import { getBoolean, parseKeyfile, type Keyfile } from "../../formats/keyfile.js"
-import { loadCommit } from "../repo/object-read.js"
 import { openRepo, type Repo } from "../repo/repo.js"
+import { readCommitObject } from "./commit-object.js"
 import { SysrootError, sysFsError } from "./error.js"
 import { isMissing, readLinkOrUndefined } from "./fs-ops.js"
 import {
@@ -110,15 +110,11 @@ export const readOrigin = async (sysroot: string, d: { stateroot: string; checks
 }
 
 /** The commit's `version` metadata, or undefined when the commit or the key is missing. */
-export const commitVersion = async (repo: Repo | undefined, checksum: string): Promise<string | undefined> => {
+export const commitVersion = async (repo: Pick<Repo, "path"> | undefined, checksum: string): Promise<string | undefined> => {
   if (!repo) return undefined
-  try {
-    const c = await loadCommit(repo, checksum)
-    const v = lookup(c.metadata, "version")
-    return v && v.type === "s" ? (v.value as string) : undefined
-  } catch {
-    return undefined
-  }
+  const c = await readCommitObject(repo.path, checksum)
+  const v = c ? lookup(c.metadata, "version") : undefined
+  return v && v.type === "s" ? (v.value as string) : undefined
 }
 
 const parseEntry = async (sysroot: string, repo: Repo | undefined, file: string, entry: BlsEntry): Promise<Deployment> => {
