@@ -67,8 +67,6 @@ const decodeEntities = (s: string): string =>
     e === "lt" ? "<" : e === "gt" ? ">" : e === "amp" ? "&" : e === "quot" ? '"' : e === "apos" ? "'" : String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
   )
 
-const FLAG_ATTR_EQ = SENSE_EQUAL
-
 export interface PrimaryOptions {
   /** Skip packages of these arches (default: src, nosrc). */
   readonly skipArches?: ReadonlySet<string>
@@ -76,18 +74,13 @@ export interface PrimaryOptions {
   readonly onPackage?: (s: number) => void
   /** Collects each package's pkgid (its checksum), e.g. to match filelists.xml to it. */
   readonly pkgids?: Map<string, number>
-  /**
-   * The bytes are a run of whole <package> elements cut from a larger document (a streaming
-   * caller parses block by block): no <metadata> root is required.
-   */
-  readonly fragment?: boolean
 }
 
 /**
  * Adds the packages of a primary.xml document to `repo`. Returns the number added. Throws
  * PrimaryXmlError on a document that is not primary.xml.
  */
-export const addPrimaryXml = (pool: Pool, repo: number, b: Uint8Array, { skipArches = new Set(["src", "nosrc"]), onPackage, pkgids, fragment = false }: PrimaryOptions = {}): number => {
+export const addPrimaryXml = (pool: Pool, repo: number, b: Uint8Array, { skipArches = new Set(["src", "nosrc"]), onPackage, pkgids }: PrimaryOptions = {}): number => {
   const strings = pool.strings
   const n = b.length
   let added = 0
@@ -138,7 +131,7 @@ export const addPrimaryXml = (pool: Pool, repo: number, b: Uint8Array, { skipArc
     if (aFlagsE - aFlagsS !== 2) return 0
     const c0 = b[aFlagsS]!
     const c1 = b[aFlagsS + 1]!
-    if (c0 === 69 && c1 === 81) return FLAG_ATTR_EQ // EQ
+    if (c0 === 69 && c1 === 81) return SENSE_EQUAL // EQ
     if (c0 === 76) return c1 === 84 ? SENSE_LESS : c1 === 69 ? SENSE_LESS | SENSE_EQUAL : 0 // LT, LE
     if (c0 === 71) return c1 === 84 ? SENSE_GREATER : c1 === 69 ? SENSE_GREATER | SENSE_EQUAL : 0 // GT, GE
     return 0
@@ -259,6 +252,6 @@ export const addPrimaryXml = (pool: Pool, repo: number, b: Uint8Array, { skipArc
         if (id >= KIND0 && inPackage && !selfClosing) kind = id - KIND0
     }
   }
-  if (!sawMetadata && !fragment) throw new PrimaryXmlError("primary.xml: no <metadata> root element")
+  if (!sawMetadata) throw new PrimaryXmlError("primary.xml: no <metadata> root element")
   return added
 }
