@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import type { Repomd } from "../src/formats/rpm/repomd.js"
+import type { Repomd, RepomdData } from "../src/formats/rpm/repomd.js"
 import { Pool } from "../src/solver/pool.js"
 import { loadSnapshot, saveSnapshot, SnapshotError } from "../src/solver/snapshot.js"
 
@@ -48,6 +48,25 @@ const decompress = async (path: string, bytes: Buffer, openSize?: number): Promi
   const chunks: Buffer[] = []
   for await (const c of Readable.from([bytes]).pipe(decompressor(path.endsWith(".xz") ? "xz" : "zstd"))) chunks.push(c as Buffer)
   return Buffer.concat(chunks)
+}
+
+/**
+ * repomd.xml's data entries read with a few regular expressions: the XML parser behind
+ * parseRepomd (saxes) costs more to load than the whole file takes to read, and repomd.xml is
+ * small and regular. Anything unexpected falls back to parseRepomd.
+ */
+const quickRepomd = async (text: string): Promise<Repomd> => {
+  const data = new Map<string, RepomdData>()
+  for (const m of text.matchAll(/<data\s+type="([^"]+)"\s*>([\s\S]*?)<\/data>/g)) {
+    const body = m[2]!
+    const loc = /<location\s+href="([^"&]+)"/.exec(body)
+    const sum = /<checksum\s+type="([^"]+)"\s*>\s*([0-9a-fA-F]+)\s*<\/checksum>/.exec(body)
+    if (!loc || !sum) return (await import("../src/formats/rpm/repomd.js")).parseRepomd(text)
+    const open = /<open-size>\s*(\d+)\s*<\/open-size>/.exec(body)
+    data.set(m[1]!, { type: m[1]!, location: loc[1]!, checksum: { type: sum[1]!, value: sum[2]! }, openChecksum: undefined, size: undefined, openSize: open ? Number(open[1]) : undefined, timestamp: undefined })
+  }
+  if (!/<repomd[\s>]/.test(text) || !data.size) return (await import("../src/formats/rpm/repomd.js")).parseRepomd(text)
+  return { revision: undefined, data }
 }
 
 const HASHES: Record<string, string> = { sha: "sha1", sha1: "sha1", sha256: "sha256", sha384: "sha384", sha512: "sha512", md5: "md5" }
@@ -100,14 +119,14 @@ export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelist
     }
   }
   const pool = new Pool({ arch })
-  const [{ parseRepomd }, { addPrimaryXml, PrimaryXmlError }] = await Promise.all([import("../src/formats/rpm/repomd.js"), import("../src/solver/input-primary.js")])
+  const { addPrimaryXml, PrimaryXmlError } = await import("../src/solver/input-primary.js")
   if (db) {
     const [{ readRpmdb }, { packageOfHeader }] = await Promise.all([import("../src/io/rpm/rpmdb.js"), import("../src/solver/input-header.js")])
     const sys = pool.addRepo({ name: "@System", installed: true })
     for (const p of readRpmdb(db)) pool.addPackage(sys, packageOfHeader(p.header))
   }
   for (const r of repos) {
-    const repomd = parseRepomd(r.text.toString("utf8"))
+    const repomd = await quickRepomd(r.text.toString("utf8"))
     const id = pool.addRepo({ name: r.dir.split("/").filter(Boolean).pop() ?? r.dir, priority: 0 })
     const primary = await rawMetadata(r.dir, repomd, "primary")
     if (!primary) throw await solverError({ op: "pkg solve", path: r.dir, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })

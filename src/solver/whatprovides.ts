@@ -189,6 +189,7 @@ export class ProviderIndex {
 /** Paths named by any dependency other than provides (inside rich ones too). */
 const requiredFiles = (pool: Pool): Set<number> => {
   const out = new Set<number>()
+  if (pool.fileData.length <= 1) return out // no package lists any file: nothing to match
   const { depOff, depData, deps, strings } = pool
   const d = depData.data
   const seen = new Set<number>()
