@@ -4,7 +4,9 @@
  */
 import type { EventEnvelope } from "../events/envelope.js"
 import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged } from "../events/types/deployment.js"
-import { deploymentId } from "./deployments.js"
+import { FsInitialized, OsInitialized } from "../events/types/init.js"
+import { DeploymentStaged, EtcMerged } from "../events/types/staging.js"
+import { deploymentId } from "./deployment-view.js"
 
 export const describeFact = (e: EventEnvelope): string => {
   if (DeploymentWritten.is(e)) {
@@ -13,7 +15,8 @@ export const describeFact = (e: EventEnvelope): string => {
   }
   if (BootloaderSwapped.is(e)) {
     const list = e.data.deployments.map(deploymentId)
-    return `bootloader: loader.${e.data.bootversion} with ${list.length} deployment${list.length === 1 ? "" : "s"}${list[0] ? `, default ${list[0]}` : ""}`
+    const un = e.data.unstage ? `; discarded the staged ${deploymentId(e.data.unstage)}` : ""
+    return `bootloader: loader.${e.data.bootversion} with ${list.length} deployment${list.length === 1 ? "" : "s"}${list[0] ? `, default ${list[0]}` : ""}${un}`
   }
   if (DeploymentRemoved.is(e)) return `removed deployment ${deploymentId(e.data)}`
   if (CleanupDone.is(e)) {
@@ -23,5 +26,9 @@ export const describeFact = (e: EventEnvelope): string => {
   }
   if (KargsChanged.is(e)) return `kargs of ${deploymentId(e.data)}: ${e.data.kargs}`
   if (PinChanged.is(e)) return `${e.data.pinned ? "pinned" : "unpinned"} ${deploymentId(e.data)}`
+  if (DeploymentStaged.is(e)) return `staged ${deploymentId(e.data.deployment)}${e.data.locked ? " (finalization locked)" : ""}${e.data.replaces ? `, replacing ${deploymentId(e.data.replaces)}` : ""}`
+  if (EtcMerged.is(e)) return `merged /etc of ${deploymentId(e.data.merge)} into ${deploymentId(e.data.deployment)}: ${e.data.modified} modified, ${e.data.added} added, ${e.data.removed} removed`
+  if (FsInitialized.is(e)) return `init-fs ${e.data.path}: created ${e.data.created.length} path${e.data.created.length === 1 ? "" : "s"}`
+  if (OsInitialized.is(e)) return `os-init ${e.data.stateroot}: ${e.data.existed ? "already there, " : ""}created ${e.data.created.length} path${e.data.created.length === 1 ? "" : "s"}`
   return e.type
 }
