@@ -82,6 +82,13 @@ t.test("stage, lose /run to a power cut, recover re-stages, finalize at shutdown
   t.match(st.deployments[0]!.kargs, /^root=\/dev\/vda1 ostree=/, "kargs from the merge deployment")
   await consistent(t, S, R, "finalized")
   t.equal(run(t, ["admin", "finalize-staged", ...at]), "No deployment staged for finalization\n", "nothing staged: says so, succeeds")
+
+  // rpm-ostree kargs on a booted system stages the same commit with the new arguments.
+  t.match(run(t, ["kargs", "--append=loglevel=3", ...at]), new RegExp(`^Kernel arguments updated in testos-${c2}\\.1`))
+  t.match((await loadSysroot({ sysroot: S, runDir: R })).deployments[0], { staged: true, checksum: c2, serial: 1, kargs: /^root=\/dev\/vda1 ostree=\S+ loglevel=3$/ }, "staged, with the edited arguments")
+  run(t, ["admin", "finalize-staged", ...at])
+  t.match((await loadSysroot(S)).deployments[0]!.kargs, /^root=\/dev\/vda1 ostree=\S+ loglevel=3$/, "and boots with them once finalized")
+  await consistent(t, S, R, "kargs staged and finalized")
 })
 
 t.test("locked finalization, kargs edit-in-place on the staged deployment, cleanup -p, a failed finalization", async (t) => {
