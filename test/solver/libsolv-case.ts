@@ -106,7 +106,7 @@ export const buildPool = (file: CaseFile): { pool: Pool; repoOf: (s: number) => 
 }
 
 /** libsolv's job syntax → a strata Job (selection resolved as libsolv resolves it). */
-const parseJob = (pool: Pool, byId: Map<string, number>, repos: CaseFile["repos"], text: string): Job => {
+const parseJob = (pool: Pool, byId: Map<string, number>, text: string): Job => {
   const flags = /\[(.*)\]/.exec(text)?.[1]?.split(",") ?? []
   const body = text.replace(/\s*\[.*\]\s*$/, "")
   const [op, how, ...rest] = body.split(" ")
@@ -134,7 +134,6 @@ const parseJob = (pool: Pool, byId: Map<string, number>, repos: CaseFile["repos"
   const cleandeps = flags.includes("cleandeps")
   const best = flags.includes("forcebest")
   const weak = flags.includes("weak")
-  void repos
   switch (op) {
     case "install": return { op: "install", what, cleandeps, weak, best }
     case "erase": return { op: "erase", what, cleandeps, weak }
@@ -150,7 +149,7 @@ const parseJob = (pool: Pool, byId: Map<string, number>, repos: CaseFile["repos"
 
 export const play = (file: CaseFile, run: CaseRun): Played => {
   const { pool, repoOf, byId } = buildPool(file)
-  const jobs = run.jobs.map((j) => parseJob(pool, byId, file.repos, j))
+  const jobs = run.jobs.map((j) => parseJob(pool, byId, j))
   const result = solve(pool, { jobs, allowUninstall: run.solverflags.includes("allowuninstall"), ignoreRecommends: run.solverflags.includes("ignorerecommended"), keepOrphans: run.solverflags.includes("keeporphans"), keepExplicitObsoletes: run.solverflags.includes("keepexplicitobsoletes") })
   const id = (s: number) => `${pool.nevra(s)}@${repoOf(s)}`
   const lines: string[] = []

@@ -3,7 +3,7 @@
 // epochs, ~ and ^ versions, file requirements) plus a small base repository, with and without an
 // installed set; then generated universes written as rpm-md, through dnf.
 import t from "tap"
-import { execFileSync, spawnSync } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { strata, tmp } from "../helpers/tmp.js"
@@ -143,4 +143,3 @@ t.test("generated universes as rpm-md: strata vs dnf", { skip: !haveDnf() && "dn
   t.comment(`${n} generated universes vs dnf: ${[...tally].map(([k, v]) => `${k} ${v}`).join(", ")}`)
   t.pass("every answer is dnf's, or valid and no larger")
 })
-void spawnSync

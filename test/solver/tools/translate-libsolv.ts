@@ -53,12 +53,10 @@ const parseDep = (text: string): Node => {
   return expr(0)
 }
 
-const rpmDep = (n: Node, top = true): string => {
+const rpmDep = (n: Node): string => {
   if ("name" in n) return n.name
-  if ((n.op === "<IF>" || n.op === "<UNLESS>") && "op" in n.b && n.b.op === "<ELSE>")
-    return `(${rpmDep(n.a, false)} ${WORD[n.op]} ${rpmDep(n.b.a, false)} else ${rpmDep(n.b.b, false)})`
-  void top
-  return `(${rpmDep(n.a, false)} ${WORD[n.op]} ${rpmDep(n.b, false)})`
+  if ((n.op === "<IF>" || n.op === "<UNLESS>") && "op" in n.b && n.b.op === "<ELSE>") return `(${rpmDep(n.a)} ${WORD[n.op]} ${rpmDep(n.b.a)} else ${rpmDep(n.b.b)})`
+  return `(${rpmDep(n.a)} ${WORD[n.op]} ${rpmDep(n.b)})`
 }
 
 export const translateDep = (text: string): string => rpmDep(parseDep(text.trim()))
