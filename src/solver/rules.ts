@@ -15,6 +15,8 @@ import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 import { richCnf, richHolds, RichTooComplex } from "./rich-cnf.js"
 
+const NO_DEPS = new Int32Array(0)
+
 export class PackageRules {
   /** 1 once a package's rules exist, 2 while it waits in the queue. */
   readonly added: Uint8Array
@@ -162,7 +164,7 @@ export class PackageRules {
       }
     }
     const multi = this.multiversion.has(s)
-    const obsoletes = !multi || this.keepExplicitObsoletes ? pool.depsOf(s, K.obsoletes) : pool.depsOf(0, K.obsoletes)
+    const obsoletes = !multi || this.keepExplicitObsoletes ? pool.depsOf(s, K.obsoletes) : NO_DEPS
     for (const d of obsoletes) {
       const ps = pool.whatprovides(d)
       for (let k = 0; k < ps.length; k++) {
