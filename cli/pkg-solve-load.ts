@@ -41,8 +41,12 @@ export interface Loaded {
 const SNAPSHOT_FORMAT = 1
 
 const decompress = async (path: string, bytes: Buffer, openSize?: number): Promise<Uint8Array> => {
-  // one output chunk of the size repomd announces: no copying chunks together (half the time)
-  if (path.endsWith(".gz")) return (await import("node:zlib")).gunzipSync(bytes, openSize && openSize < 1 << 30 ? { chunkSize: Math.max(64 * 1024, openSize + 1) } : {})
+  // one output chunk of the size repomd announces: no copying chunks together (half the time);
+  // a size no real metadata file has is not trusted with an allocation
+  if (path.endsWith(".gz")) {
+    const plausible = openSize !== undefined && openSize > 0 && openSize <= Math.min(256 << 20, bytes.length * 64)
+    return (await import("node:zlib")).gunzipSync(bytes, plausible ? { chunkSize: Math.max(64 * 1024, openSize + 1) } : {})
+  }
   if (!path.endsWith(".xz") && !path.endsWith(".zst") && !path.endsWith(".zstd")) return bytes
   const [{ decompressor }, { Readable }] = await Promise.all([import("../src/formats/rpm/payload.js"), import("node:stream")])
   const chunks: Buffer[] = []
