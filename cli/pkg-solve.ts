@@ -16,6 +16,9 @@ const fail = async (reason: Reason, detail: string): Promise<never> => {
   throw new (await import("../src/solver/error.js")).SolverError({ op: "pkg solve", reason, detail })
 }
 
+/** dnf's default installonlypkgs. */
+const INSTALLONLY = ["kernel", "kernel-PAE", "installonlypkg(kernel)", "installonlypkg(kernel-module)", "installonlypkg(vm)", "multiversion(kernel)"]
+
 const render = (r: SolveReport): string => {
   const out: string[] = []
   const section = (title: string, rows: ReadonlyArray<string>): void => {
@@ -58,7 +61,7 @@ export const solveCommand: Command = {
   path: ["pkg", "solve"],
   summary: "Resolve dependencies against local rpm-md repositories and an rpmdb; print the transaction or the problems",
   usage:
-    "[--repo-dir DIR]... [--installed-db PATH] [--install SPEC]... [--erase SPEC]... [--upgrade] [--distro-sync] [--lock SPEC]... [--exclude GLOB]... [--no-recommends] [--best] [--allowerasing] [--arch ARCH] [--cache-dir DIR] [--no-cache] [--filelists] [--json] [SPEC...]",
+    "[--repo-dir DIR]... [--installed-db PATH] [--install SPEC]... [--erase SPEC]... [--upgrade] [--distro-sync] [--lock SPEC]... [--exclude GLOB]... [--no-recommends] [--best] [--installonly CAP]... [--allowerasing] [--arch ARCH] [--cache-dir DIR] [--no-cache] [--filelists] [--json] [SPEC...]",
   options: {
     "repo-dir": { type: "string", multiple: true },
     "installed-db": { type: "string" },
@@ -70,6 +73,7 @@ export const solveCommand: Command = {
     exclude: { type: "string", multiple: true },
     "no-recommends": { type: "boolean" },
     best: { type: "boolean" },
+    installonly: { type: "string", multiple: true },
     allowerasing: { type: "boolean" },
     arch: { type: "string" },
     "cache-dir": { type: "string" },
@@ -78,7 +82,7 @@ export const solveCommand: Command = {
     json: { type: "boolean" },
   },
   run: async (args) => {
-    const [{ loadPool }, { solve }, { select, selectGlob }] = await Promise.all([import("./pkg-solve-load.js"), import("../src/solver/solver.js"), import("../src/solver/selection.js")])
+    const [{ loadPool }, { solve }, { select, selectGlob, selectProvides }] = await Promise.all([import("./pkg-solve-load.js"), import("../src/solver/solver.js"), import("../src/solver/selection.js")])
     const repoDirs = strs(args.values["repo-dir"])
     const installedDb = str(args.values["installed-db"])
     if (!repoDirs.length && installedDb === undefined) await fail("Invalid", "nothing to solve against: give --repo-dir and/or --installed-db")
@@ -109,9 +113,16 @@ export const solveCommand: Command = {
     for (const s of erases) jobs.push({ op: "erase", what: await pick(s, true) })
     for (const s of strs(args.values["lock"])) jobs.push({ op: "lock", what: await pick(s, false) })
     if (upgrade) jobs.push({ op: "upgrade", best })
+    // dnf's installonlypkgs: these install beside older versions instead of replacing them
+    const installonly = strs(args.values["installonly"])
+    for (const cap of installonly.length ? installonly : INSTALLONLY) {
+      const solvables = selectProvides(pool, cap)
+      if (solvables.length) jobs.push({ op: "multiversion", what: { text: cap, how: "provides", solvables } })
+    }
     if (dsync) jobs.push({ op: "distupgrade" })
-    // dnf remove lets dependent packages go with what is removed; --allowerasing lets conflicts do so
-    const r = solve(pool, { jobs, allowUninstall: erases.length > 0 || flag(args.values["allowerasing"]), ignoreRecommends: flag(args.values["no-recommends"]) })
+    // dnf remove lets dependent packages go with what is removed; --allowerasing lets conflicts do
+    // so; dnf keeps multiversion packages' explicit obsoletes
+    const r = solve(pool, { jobs, allowUninstall: erases.length > 0 || flag(args.values["allowerasing"]), ignoreRecommends: flag(args.values["no-recommends"]), keepExplicitObsoletes: true })
     const t2 = performance.now()
     save()
     const t3 = performance.now()

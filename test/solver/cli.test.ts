@@ -106,3 +106,18 @@ t.test("damaged metadata is refused", async (t) => {
   t.equal(r.status, 4, "Corrupt")
   t.match(r.stderr, /checksum mismatch/)
 })
+
+t.test("kernels install beside each other, as dnf's installonlypkgs", async (t) => {
+  const dir = tmp(t)
+  const repo = join(dir, "repo")
+  writeRpmMd(repo, [
+    { name: "kernel", version: "6.1", release: "1", arch: "x86_64", requires: ["kernel-core = 6.1-1"] },
+    { name: "kernel-core", version: "6.1", release: "1", arch: "x86_64" },
+    { name: "kernel", version: "6.2", release: "1", arch: "x86_64", requires: ["kernel-core = 6.2-1"] },
+    { name: "kernel-core", version: "6.2", release: "1", arch: "x86_64" },
+  ])
+  const r = json(["--no-cache", "--repo-dir", repo, "--install", "kernel-6.1", "--install", "kernel-6.2", "--installonly", "kernel", "--installonly", "kernel-core"])
+  t.equal(r.status, 0)
+  t.same(r.report!.install, ["kernel-6.1-1.x86_64", "kernel-6.2-1.x86_64", "kernel-core-6.1-1.x86_64", "kernel-core-6.2-1.x86_64"])
+  t.equal(json(["--no-cache", "--repo-dir", repo, "--install", "kernel-6.1", "--install", "kernel-6.2", "--installonly", "nothing-else"]).status, 1, "without them, two versions of a name clash")
+})
