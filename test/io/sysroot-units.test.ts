@@ -20,6 +20,8 @@ import { originForRefspec, originRefspec, originWithPinned, originWithoutTransie
 import { diffEtc } from "../../src/io/sysroot/etc-merge.js"
 import { initFs, osInit } from "../../src/io/sysroot/layout.js"
 import { loadSysroot } from "../../src/io/sysroot/read-state.js"
+import { cleanupSysroot } from "../../src/io/sysroot/cleanup.js"
+import { spawnSync } from "node:child_process"
 import type { Deployment } from "../../src/io/sysroot/types.js"
 
 const k = (s: string, f: (x: ReturnType<typeof parseKargs>) => ReturnType<typeof parseKargs>) => formatKargs(f(parseKargs(s)))
@@ -225,4 +227,24 @@ t.test("/etc diff", async (t) => {
   t.same([...diff.modified].sort(), ["changed", "perm"])
   t.same(diff.removed, ["gone"])
   t.same([...diff.added].sort(), ["link", "new", "new/deep", "new/deep/f"], "an added directory lists everything below it")
+})
+
+t.test("deployment refs: no temp file beside them, and cleanup removes one an older strata left", async (t) => {
+  const dir = sysrootTmp(t)
+  const S = join(dir, "s")
+  await initFs(S)
+  await osInit({ sysroot: S, stateroot: "testos" })
+  const tree = join(dir, "tree")
+  makeOsTree(tree)
+  ostreeCommit(join(S, "ostree/repo"), tree, "testos/stable", "1")
+  await strataDeploy({ sysroot: S, stateroot: "testos", refspec: "testos/stable" })
+  const refsDir = join(S, "ostree/repo/refs/heads/ostree")
+  t.notOk(snapshot(refsDir).some((l) => l.includes(".tmp")), "refs are written through repo/tmp")
+  // What a SIGKILL between writing and renaming a ref used to leave: ostree reads it as a ref.
+  const b = (await loadSysroot(S)).bootversion
+  writeFileSync(join(refsDir, `${b}/1/1.tmp-12345`), "")
+  t.not(spawnSync("ostree", ["fsck", `--repo=${S}/ostree/repo`]).status, 0, "ostree fsck fails on it")
+  await cleanupSysroot({ sysroot: S })
+  t.notOk(snapshot(refsDir).some((l) => l.includes(".tmp")), "cleanup removed it")
+  t.match(ostree(["fsck", `--repo=${S}/ostree/repo`]), /no errors found/, "ostree fsck is clean again")
 })

@@ -31,7 +31,11 @@ export const writeRefNow = async (repo: Repo, kind: RefKind, ref: string, csum: 
       return
     }
     await mkdir(dirname(p), { recursive: true, mode: 0o775 })
-    const tmp = `${p}.tmp-${process.pid}`
+    // The temp file lives in repo/tmp, not beside the ref: one left by a crash between the write
+    // and the rename would otherwise be read by ostree as a ref (`ostree refs`, `ostree fsck` fail).
+    const tmpDir = join(repo.path, "tmp")
+    await mkdir(tmpDir, { recursive: true })
+    const tmp = join(tmpDir, `ref-${process.pid}-${ref.replace(/\//g, "_")}`)
     await writeFile(tmp, `${csum}\n`, { mode: 0o644 })
     await rename(tmp, p)
   } catch (e) {

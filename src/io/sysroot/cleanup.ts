@@ -56,6 +56,17 @@ const orphanOrigins = async (sysroot: string): Promise<string[]> => {
   return out
 }
 
+/** `*.tmp-<pid>` files anywhere under `dir`. */
+const strayRefTemps = async (dir: string): Promise<string[]> => {
+  const out: string[] = []
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = `${dir}/${e.name}`
+    if (e.isDirectory()) out.push(...(await strayRefTemps(p)))
+    else if (/\.tmp-\d+$/.test(e.name)) out.push(p)
+  }
+  return out
+}
+
 const isRoot = (p: string): boolean => {
   try {
     const a = statSync(p)
@@ -129,6 +140,9 @@ export const cleanupSysroot = async (opts: CleanupOptions): Promise<CleanupRepor
   } catch (e) {
     throw sysFsError(op, repoPath(sysroot), e)
   }
+  // Temp files an older strata left beside the deployment refs when killed mid-write: ostree
+  // would read them as refs.
+  for (const p of await strayRefTemps(`${repoPath(sysroot)}/refs/heads/ostree`)) await rm(p)
   const removedRefs = [
     ...(await deleteDeploymentRefs(repo, other(b), 0)),
     ...(await deleteDeploymentRefs(repo, other(b), 1)),
