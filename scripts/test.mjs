@@ -12,6 +12,7 @@ const tools = {
   ostree: "ostree", rpm: "rpm", rpmbuild: "rpm", createrepo_c: "createrepo-c", testsolv: "libsolv-tools",
   bwrap: "bubblewrap", setfattr: "attr", getfattr: "attr",
   rpm2cpio: "rpm2cpio", cpio: "cpio", gpg: "gnupg", getcap: "libcap2-bin", zstd: "zstd", flock: "util-linux", repo2solv: "libsolv-tools",
+  busybox: "busybox-static", // the fixture distribution's shell (runs scriptlets inside bubblewrap)
   perl: "perl", // the lock helper (OFD locks, as ostree takes them)
 }
 const have = (t) => spawnSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" }).status === 0
