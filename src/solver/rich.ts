@@ -1,105 +1,33 @@
 /**
- * Rich (boolean) dependencies parsed into dependency-table trees: `(a >= 1 or (b if c else d))`
- * becomes OR(a>=1, IF(b, ELSE(c, d))). rpm's grammar: a parenthesised list of terms joined by one
- * operator — `and`, `or` and `with` may repeat; `if`/`unless` take a condition and an optional
- * `else`; `without` takes exactly two terms. A term is a nested expression or `name [op evr]`.
+ * Rich (boolean) dependencies as dependency-table trees: `(a >= 1 or (b if c else d))` becomes
+ * OR(a>=1, IF(b, ELSE(c, d))). The text is parsed by the package-format parser
+ * (`formats/rpm/rich.ts`, shared with the rpmdb index); this turns its tree into dependency ids.
  */
 import { operatorSense } from "../formats/rpm/evr.js"
+import { parseRichTree, RichSyntaxError, type RichNode, type RichOp } from "../formats/rpm/rich.js"
 import { Op, type DepTable } from "./deps.js"
 import { normalizeDepEvr } from "./package.js"
 import type { StringPool } from "./strings.js"
 
-export class RichParseError extends Error {
-  constructor(readonly text: string, why: string) {
-    super(`rich dependency ${text}: ${why}`)
-  }
-}
+export { RichSyntaxError as RichParseError }
 
-const WORDS: Record<string, number> = { and: Op.AND, or: Op.OR, with: Op.WITH, without: Op.WITHOUT, if: Op.IF, unless: Op.UNLESS, else: Op.ELSE }
-const REL_OPS = /^(<|>|=|==|<=|>=|=<|=>)$/
+const OPS: Readonly<Record<RichOp, number>> = { and: Op.AND, or: Op.OR, with: Op.WITH, without: Op.WITHOUT, if: Op.IF, unless: Op.UNLESS }
 
-const tokenize = (s: string): string[] => {
-  const out: string[] = []
-  let i = 0
-  while (i < s.length) {
-    const c = s.charCodeAt(i)
-    if (c === 32 || c === 9 || c === 10 || c === 13) i++
-    else if (c === 40 || c === 41) out.push(s[i++]!)
-    else {
-      // a name may hold balanced parentheses: perl(Foo::Bar), font(:lang=en)
-      let j = i
-      let depth = 0
-      for (; j < s.length; j++) {
-        const d = s.charCodeAt(j)
-        if (d === 32 || d === 9 || d === 10 || d === 13) break
-        if (d === 40) depth++
-        else if (d === 41) {
-          if (depth === 0) break
-          depth--
-        }
-      }
-      out.push(s.slice(i, j))
-      i = j
-    }
+const toDep = (strings: StringPool, deps: DepTable, n: RichNode): number => {
+  if (n.kind === "leaf") {
+    const name = strings.intern(n.name)
+    return n.op === undefined ? name : deps.rel(name, operatorSense(n.op), strings.intern(normalizeDepEvr(n.evr!)))
   }
-  return out
+  const op = OPS[n.op]
+  if (n.op === "if" || n.op === "unless") {
+    const then = toDep(strings, deps, n.terms[0]!)
+    const cond = toDep(strings, deps, n.terms[1]!)
+    return deps.rel(then, op, n.else ? deps.rel(cond, Op.ELSE, toDep(strings, deps, n.else)) : cond)
+  }
+  let acc = toDep(strings, deps, n.terms[0]!)
+  for (const t of n.terms.slice(1)) acc = deps.rel(acc, op, toDep(strings, deps, t))
+  return acc
 }
 
 /** Parses `text` (starting with "(") into a dependency id. Throws RichParseError. */
-export const parseRich = (strings: StringPool, deps: DepTable, text: string): number => {
-  const toks = tokenize(text)
-  let i = 0
-  const fail = (why: string): never => {
-    throw new RichParseError(text, why)
-  }
-  const term = (): number => {
-    if (toks[i] === "(") return expr()
-    const name = toks[i++]
-    if (name === undefined || name === ")" || WORDS[name] !== undefined) fail(`expected a name at token ${i}`)
-    const nameId = strings.intern(name!)
-    if (toks[i] !== undefined && REL_OPS.test(toks[i]!)) {
-      const flags = operatorSense(toks[i]!)
-      const evr = toks[i + 1]
-      if (evr === undefined || evr === ")") fail(`missing version after ${name} ${toks[i]}`)
-      i += 2
-      return deps.rel(nameId, flags, strings.intern(normalizeDepEvr(evr!)))
-    }
-    return nameId
-  }
-  const expr = (): number => {
-    if (toks[i] !== "(") fail(`expected "("`)
-    i++
-    const first = term()
-    if (toks[i] === ")") {
-      i++
-      return first // "(a)" is just a
-    }
-    const word = toks[i]
-    const op = word === undefined ? undefined : WORDS[word]
-    if (op === undefined || op === Op.ELSE) fail(`unexpected "${word ?? "end"}"`)
-    i++
-    if (op === Op.IF || op === Op.UNLESS) {
-      const cond = term()
-      let result: number
-      if (toks[i] === "else") {
-        i++
-        const alt = term()
-        result = deps.rel(first, op!, deps.rel(cond, Op.ELSE, alt))
-      } else result = deps.rel(first, op!, cond)
-      if (toks[i++] !== ")") fail(`expected ")" after ${word}`)
-      return result
-    }
-    let acc = deps.rel(first, op!, term())
-    while (toks[i] !== ")") {
-      if (toks[i] === undefined) fail(`missing ")"`)
-      if (WORDS[toks[i]!] !== op || op === Op.WITHOUT) fail(`cannot mix "${word}" with "${toks[i]}" without parentheses`)
-      i++
-      acc = deps.rel(acc, op!, term())
-    }
-    i++
-    return acc
-  }
-  const d = expr()
-  if (i !== toks.length) fail("trailing text")
-  return d
-}
+export const parseRich = (strings: StringPool, deps: DepTable, text: string): number => toDep(strings, deps, parseRichTree(text))

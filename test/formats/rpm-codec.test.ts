@@ -131,6 +131,9 @@ t.test("rich dependency index names, as rpm's rpmdb indexes them", async (t) => 
   t.same(richIndexNames("(strata-lib >= 1:1.0~rc1 or strata-compat)"), ["strata-compat", "strata-lib"])
   t.same(richIndexNames("(strata-tools if strata-lib)"), ["strata-tools", "!strata-lib"])
   t.same(richIndexNames("(a and (b or rpmlib(X)))"), ["a", "b"])
+  // rpm 4.18's Requirename keys for these two (rpm -i --justdb, read back with sqlite3)
+  t.same(richIndexNames("((a if b else c) and d)").sort(), ["!b", "a", "b", "c", "d"])
+  t.same(richIndexNames("(e or (f unless g) or h)").sort(), ["!g", "e", "f", "h"])
   t.throws(() => richIndexNames("(a or"))
 })
 
