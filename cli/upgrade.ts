@@ -9,6 +9,8 @@
  */
 import type { Command, Options, Output, Parsed } from "./command.js"
 import { flag, str } from "./command.js"
+import type { PullProgress } from "../src/io/remote/progress.js"
+import { pullProgressView } from "./progress.js"
 import { machines, onWait, runDirOf, sysrootOf, sysrootOptions, usage } from "./sysroot-args.js"
 import type { UpgradeAction, UpgradeOptions, UpgradeOutput } from "../src/machines/upgrade.js"
 
@@ -45,13 +47,17 @@ const run = async (args: Parsed, o: Omit<UpgradeOptions, "action" | "runDir" | "
   const runDir = await runDirOf(args)
   const stateroot = str(args.values["os"])
   const m = await machines()
-  const r = await m.runSysrootTransaction({
-    sysroot,
-    runDir,
-    definition: m.upgradeTransaction,
-    plan: m.planUpgrade({ ...o, action, ...(runDir ? { runDir } : {}), ...(stateroot !== undefined ? { stateroot } : {}) }),
-    onWait,
-  })
+  const view = await pullProgressView()
+  const r = await m
+    .runSysrootTransaction({
+      sysroot,
+      runDir,
+      definition: m.upgradeTransaction,
+      plan: m.planUpgrade({ ...o, action, ...(runDir ? { runDir } : {}), ...(stateroot !== undefined ? { stateroot } : {}) }),
+      onWait,
+      ...(view.onProgress ? { onProgress: (step: string, p: unknown) => step === "pull" && view.onProgress!(p as PullProgress) } : {}),
+    })
+    .finally(() => view.stop())
   const out = r.output
   const json = flag(args.values["json"])
   const none = { stdout: json ? `${JSON.stringify({ txn: r.txn, ...out })}\n` : "No updates available.\n", exitCode: 77 }

@@ -23,7 +23,8 @@ import { commitVersion } from "../io/sysroot/read-state.js"
 import { CommitPulled, PullRequested, type PullData, type PulledData } from "../events/types/pull.js"
 import { crashPoint } from "./runtime/crash.js"
 import { TransactionError } from "./runtime/error.js"
-import { txnStep } from "./runtime/step.js"
+import { txnStep, type StepContext } from "./runtime/step.js"
+import type { PullProgress } from "../io/remote/progress.js"
 
 const CHECKSUM = /^[0-9a-f]{64}$/
 
@@ -42,8 +43,9 @@ const findVersion = async (repo: Repo, head: string, version: string): Promise<s
   return undefined
 }
 
-const resolveTarget = async (repo: Repo, req: PullData, sysroot: string, signal: AbortSignal): Promise<string> => {
-  const base = { remote: req.remote, sysroot, signal }
+const resolveTarget = async (repo: Repo, req: PullData, ctx: PullContext): Promise<string> => {
+  const { sysroot, signal, progress } = ctx
+  const base = { remote: req.remote, sysroot, signal, ...(progress ? { onProgress: progress as (p: PullProgress) => void } : {}) }
   if (req.commit) {
     if (!CHECKSUM.test(req.commit)) throw new TransactionError({ op: "deploy", reason: "Invalid", detail: `not a commit checksum: ${req.commit}` })
     if (req.remote) await pull(repo, { ...base, refs: [req.commit], allowDowngrade: true, commitMetadataOnly: req.metadataOnly })
@@ -68,9 +70,12 @@ const resolveTarget = async (repo: Repo, req: PullData, sysroot: string, signal:
   return r.refs[0]?.commit ?? (await revParse(repo, `${req.remote}:${req.ref}`))
 }
 
-export const runPull = async (req: PullData, { sysroot, signal }: { readonly sysroot: string; readonly signal: AbortSignal }): Promise<PulledData> => {
+type PullContext = Pick<StepContext, "sysroot" | "signal" | "progress">
+
+export const runPull = async (req: PullData, ctx: PullContext): Promise<PulledData> => {
+  const { sysroot } = ctx
   const repo = await openRepo(repoPath(sysroot))
-  const target = await resolveTarget(repo, req, sysroot, signal)
+  const target = await resolveTarget(repo, req, ctx)
   const next = await loadCommit(repo, target)
   if (!req.allowDowngrade && target !== req.from) {
     const cur = await loadCommit(repo, req.from).catch(() => undefined)

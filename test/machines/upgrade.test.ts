@@ -110,3 +110,23 @@ t.test("rebase, deploy by version and checksum, --reboot, downgrade refused", as
   await check(t, S, "downgrade allowed")
   t.ok(v1 && v3)
 })
+
+t.test("the pull step reports its progress to whoever runs the transaction", async (t) => {
+  const { runSysrootTransaction, upgradeTransaction, planUpgrade } = await import("../../src/machines/index.js")
+  const dir = sysrootTmp(t)
+  const srv = await makeServer(t, dir)
+  srv.publish("testos/stable", "1", 1)
+  const S = makeSysroot(t, join(dir, "S"), srv.url)
+  srv.publish("testos/stable", "2", 2)
+  const seen: Array<{ step: string; fetched: number }> = []
+  const r = await runSysrootTransaction({
+    sysroot: S,
+    definition: upgradeTransaction,
+    plan: planUpgrade({ action: "download" }),
+    onProgress: (step, p) => seen.push({ step, fetched: (p as { counters: { contentFetched: number; metadataFetched: number } }).counters.metadataFetched }),
+  })
+  t.equal(r.output.changed, true, "v2 downloaded")
+  t.ok(seen.length > 0, "progress was reported")
+  t.same([...new Set(seen.map((s) => s.step))], ["pull"], "by the pull step")
+  t.ok(seen.at(-1)!.fetched > 0, "with the objects fetched")
+})

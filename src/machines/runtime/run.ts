@@ -57,6 +57,8 @@ export interface RunOptions<M extends AnyStateMachine> {
   readonly registry?: Registry
   readonly lockTimeoutMs?: number
   readonly onWait?: (message: string) => void
+  /** Progress reported by the running step (e.g. the pull's counters), with the step's name. */
+  readonly onProgress?: (step: string, p: unknown) => void
 }
 
 export interface RunResult<M extends AnyStateMachine> {
@@ -100,7 +102,7 @@ export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions
         throw e
       }
       await log.append(txnStream(txn), 0, [started], { sync: true })
-      const session = makeSession({ log, def, sysroot: opts.sysroot, txn, version: 1 })
+      const session = makeSession({ log, def, sysroot: opts.sysroot, txn, version: 1, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
       const actor: Actor<AnyStateMachine> = session.createActor({ input })
       const result = await drive(session, actor)
       const c = await conclude({ log, def, sysroot: opts.sysroot, session, actor, result, op: def.kind })

@@ -28,6 +28,8 @@ export interface SessionOptions {
   readonly version: number
   /** Resuming from a snapshot stored with this intent type: the restarted step must not log it twice. */
   readonly resumedIntent?: string
+  /** Progress reported by a running step, with the step's name. */
+  readonly onProgress?: (step: string, p: unknown) => void
 }
 
 export interface Session {
@@ -112,7 +114,10 @@ export const makeSession = (o: SessionOptions): Session => {
           skipIntent = undefined
           await append([step.intent.make({ ...(input as object), snapshot: snapshot() })])
         }
-        const out = await runStepEffect(step, input, { sysroot: o.sysroot, txn: o.txn, step: name, signal })
+        const out = await runStepEffect(step, input, {
+          sysroot: o.sysroot, txn: o.txn, step: name, signal,
+          ...(o.onProgress ? { progress: (p: unknown) => o.onProgress!(name, p) } : {}),
+        })
         // Check the output against the fact's schema now, so a malformed one fails the step
         // (and the transaction aborts cleanly) instead of breaking the journal later.
         o.log.registry.encodeData(step.fact.type, out)

@@ -26,6 +26,8 @@ export interface StepContext {
   readonly step: string
   /** Aborted when the transaction's actor stops (step errors elsewhere, shutdown). */
   readonly signal: AbortSignal
+  /** Progress for whoever started the transaction (a CLI's bar); steps report what they can. */
+  readonly progress?: (p: unknown) => void
 }
 
 export interface TxnStep<I = any, O = any> {
