@@ -12,5 +12,6 @@ import { rollback } from "./rollback.js"
 import { cleanup } from "./cleanup.js"
 import { kargs } from "./kargs.js"
 import { upgradeCommands } from "./upgrade.js"
+import { dbCommands } from "./db.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands]
