@@ -1,0 +1,193 @@
+/**
+ * `buildLayeredCommit`: base commit + an origin's layering state → a client-layer commit.
+ *
+ *   check out the base (hardlinks) into a work dir under the repo's tmp
+ *   read its rpmdb; load the repositories and keys of the merge deployment's /etc
+ *   resolve (base locked), fetch and verify, copy usr/etc to etc, keep the base rpmdb
+ *   apply the packages; /etc back to usr/etc; /var → tmpfiles.d
+ *   commit (parent = the base), import local RPMs as pkg commits, refs rpmostree/base/<i>
+ *
+ * Idempotent: the work dir is rebuilt from scratch, and everything written to the repo is
+ * content-addressed (the commit, pkg commits) or a ref a re-run writes the same way. Nothing
+ * is written to the repo before the tree is complete.
+ */
+import { execFileSync } from "node:child_process"
+import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import { lookup } from "../../formats/gvariant/value.js"
+import type { Header } from "../../formats/rpm/header.js"
+import { nevraOf as nevraOfHeader } from "../../formats/rpm/info.js"
+import { checkout } from "../repo/checkout.js"
+import { commitTree } from "../repo/commit.js"
+import { loadCommit } from "../repo/object-read.js"
+import { openRepo } from "../repo/repo.js"
+import { readRpmdb } from "../rpm/rpmdb.js"
+import { parseLayerState, hasPackageChanges, type LayerState } from "../sysroot/origin-layers.js"
+import { repoPath } from "../sysroot/layout.js"
+import { applyBasic, RPMDB, type InstallSource } from "./apply-basic.js"
+import { convertVar, listVar } from "./autovar.js"
+import { layerCommitMetadata } from "./commit-meta.js"
+import { LayerError } from "./error.js"
+import { fetchRepoPackage, verifyRpm } from "./fetch.js"
+import { checkoutLocal, describeLocal, importLocalCommit } from "./local.js"
+import { resolveLayer, type LocalInput, type Resolution } from "./resolve.js"
+import { loadSources, type Sources } from "./sources.js"
+
+export interface BuildLayerOptions {
+  readonly sysroot: string
+  /** The base commit (a compose commit, never a client-layer one). */
+  readonly base: string
+  /** The new deployment's origin, whose [packages]/[overrides]/[rpmostree] say what to layer. */
+  readonly origin: string
+  /** The merge deployment's directory: its /etc has the repositories and keys. */
+  readonly configRoot: string
+  /** Local RPM files given on this command line, by the sha256 the origin records. */
+  readonly localFiles?: Readonly<Record<string, string>>
+  /** Work dir (default `<repo>/tmp/strata-layer-<base>`); removed when done. */
+  readonly workDir?: string
+  /** Content cache (metadata, packages, imports; default `<repo>/tmp/strata-layer-cache`), kept. */
+  readonly cacheDir?: string
+  readonly arch?: string
+}
+
+export interface BuildLayerResult {
+  readonly commit: string
+  readonly base: string
+  /** NEVRAs of the packages the layer added (replacements included). */
+  readonly installed: ReadonlyArray<string>
+  readonly removed: ReadonlyArray<string>
+  readonly replaced: ReadonlyArray<readonly [string, string]>
+  readonly inactive: ReadonlyArray<string>
+}
+
+export const layerCacheDir = (sysroot: string): string => join(repoPath(sysroot), "tmp", "strata-layer-cache")
+export const layerWorkDir = (sysroot: string, base: string): string => join(repoPath(sysroot), "tmp", `strata-layer-${base.slice(0, 16)}`)
+
+/** The base of a deployment's commit: its parent when it is a client-layer commit, else itself. */
+export const baseCommitOf = async (sysroot: string, commit: string): Promise<string> => {
+  const repo = await openRepo(repoPath(sysroot))
+  const c = await loadCommit(repo, commit)
+  return lookup(c.metadata, "rpmostree.clientlayer")?.value === true && c.parent ? c.parent : commit
+}
+
+/** gpgcheck for local RPMs: on when any enabled repository of the system has it on. */
+const localGpgcheck = (s: Sources): boolean => s.repos.some((r) => r.config.gpgcheck)
+
+const locals = async (o: BuildLayerOptions, state: LayerState, sources: Sources, repo: Awaited<ReturnType<typeof openRepo>>, work: string): Promise<Map<string, LocalInput>> => {
+  const out = new Map<string, LocalInput>()
+  for (const l of [...state.requestedLocal, ...state.replaceLocal]) {
+    const file = o.localFiles?.[l.sha256]
+    if (file) {
+      const d = describeLocal(file)
+      if (d.sha256 !== l.sha256) throw new LayerError({ op: "local package", reason: "Invalid", path: file, detail: `changed since it was requested (sha256 ${d.sha256}, expected ${l.sha256})` })
+      await verifyRpm({ path: file, nevra: d.nevra, keyring: sources.allKeys, gpgcheck: localGpgcheck(sources) })
+      out.set(l.sha256, { sha256: l.sha256, front: d.front, source: { kind: "rpm", path: file } })
+    } else {
+      const c = await checkoutLocal({ repo, sha256: l.sha256, nevra: l.nevra, into: `${work}-pkgs` })
+      out.set(l.sha256, { sha256: l.sha256, front: c.front, source: { kind: "tree", dir: c.dir } })
+    }
+  }
+  return out
+}
+
+const sourcesOf = async (r: Resolution, sources: Sources, cacheDir: string): Promise<InstallSource[]> => {
+  const out: InstallSource[] = []
+  for (const c of r.install) {
+    if (c.kind === "local") {
+      out.push(c.local.source.kind === "rpm" ? { kind: "rpm", path: c.local.source.path, front: c.local.front } : { kind: "tree", dir: c.local.source.dir, front: c.local.front })
+      continue
+    }
+    const src = sources.repos.find((x) => x.config.id === c.repo)!
+    const path = await fetchRepoPackage({ cacheDir, repo: c.repo, baseurl: src.index.baseurl, pkg: c.pkg })
+    const front = await verifyRpm({ path, nevra: c.nevra, ...(sources.keyrings.get(c.repo) ? { keyring: sources.keyrings.get(c.repo)! } : {}), gpgcheck: src.config.gpgcheck })
+    out.push({ kind: "rpm", path, front })
+  }
+  return out
+}
+
+/** `cp -a` keeps owners, modes, xattrs and symlinks, and makes new inodes (the base's are the repo's objects). */
+const copyTree = (from: string, to: string): void => {
+  execFileSync("cp", ["-a", "--", from, to], { stdio: ["ignore", "ignore", "pipe"] })
+}
+
+/** A hardlinked copy of the base rpmdb (FORMATS.md §7.2), which `db diff` compares against. */
+const keepBaseDb = (root: string): void => {
+  const from = join(root, "usr/share/rpm")
+  const to = join(root, "usr/lib/sysimage/rpm-ostree-base-db")
+  rmSync(to, { recursive: true, force: true })
+  mkdirSync(to, { recursive: true })
+  for (const n of readdirSync(from)) if (!n.endsWith(".lock")) linkSync(join(from, n), join(to, n))
+}
+
+export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLayerResult> => {
+  const state = parseLayerState(o.origin)
+  const repo = await openRepo(repoPath(o.sysroot))
+  const baseCommit = await loadCommit(repo, o.base)
+  if (lookup(baseCommit.metadata, "rpmostree.clientlayer")?.value === true) {
+    throw new LayerError({ op: "layer", reason: "Invalid", detail: `${o.base} is a client-layer commit, not a base` })
+  }
+  const work = o.workDir ?? layerWorkDir(o.sysroot, o.base)
+  const cacheDir = o.cacheDir ?? layerCacheDir(o.sysroot)
+  rmSync(work, { recursive: true, force: true })
+  rmSync(`${work}-pkgs`, { recursive: true, force: true })
+  try {
+    mkdirSync(join(work, ".."), { recursive: true })
+    await checkout(repo, { rev: o.base, destination: work })
+    let installed: Header[] = []
+    let r: Resolution = { install: [], erase: [], removed: [], replaced: [], inactive: [] }
+    if (hasPackageChanges(state)) {
+      const dbPath = join(work, RPMDB)
+      if (!existsSync(dbPath)) throw new LayerError({ op: "layer", reason: "Invalid", detail: `the base ${o.base} has no rpmdb (${RPMDB}): packages cannot be layered on it` })
+      const base = readRpmdb(dbPath).map((p) => p.header)
+      const needRepos = state.requested.length > 0 || state.replace.length > 0
+      const sources = await loadSources({ root: o.configRoot, cacheDir, needed: needRepos })
+      const localInputs = await locals(o, state, sources, repo, work)
+      r = resolveLayer({ base, sources, state, locals: localInputs, ...(o.arch ? { arch: o.arch } : {}) })
+      const install = await sourcesOf(r, sources, cacheDir)
+      if (existsSync(join(work, "usr/etc")) && !existsSync(join(work, "etc"))) copyTree(join(work, "usr/etc"), join(work, "etc"))
+      const baseVar = listVar(work)
+      keepBaseDb(work)
+      await applyBasic({ root: work, install, erase: r.erase, cacheDir: join(cacheDir, "import") })
+      if (existsSync(join(work, "etc"))) {
+        rmSync(join(work, "usr/etc"), { recursive: true, force: true })
+        renameSync(join(work, "etc"), join(work, "usr/etc"))
+      }
+      convertVar({ root: work, packages: install.map((s, i) => ({ name: r.install[i]!.name, header: s.front.header })), baseVar })
+      installed = readRpmdb(dbPath).map((p) => p.header)
+    }
+    if (state.regenerateInitramfs || state.initramfsEtc.length) {
+      throw new LayerError({ op: "initramfs", reason: "Unsupported", detail: "regenerating the initramfs is not available in this build (the origin asks for it: strata initramfs --disable)" })
+    }
+    const { commit } = await commitTree(repo, {
+      orphan: true,
+      parent: o.base,
+      trees: [{ dir: work }],
+      metadata: layerCommitMetadata({
+        base: baseCommit.metadata,
+        requested: [...state.requested, ...state.requestedLocal.map((l) => l.nevra)],
+        removed: r.removed,
+        replaced: r.replaced.map(([c, old]) => [installedHeader(installed, c.nevra) ?? old, old] as const),
+        installed,
+        repos: [],
+      }),
+    })
+    for (const [sha, file] of Object.entries(o.localFiles ?? {})) {
+      if ([...state.requestedLocal, ...state.replaceLocal].some((l) => l.sha256 === sha)) {
+        await importLocalCommit({ repo, path: file, cacheDir: join(cacheDir, "import"), ownersFrom: o.configRoot })
+      }
+    }
+    return {
+      commit,
+      base: o.base,
+      installed: r.install.map((c) => c.nevra),
+      removed: r.erase.filter((n) => !r.replaced.some(([, old]) => nevraOfHeader(old) === n)),
+      replaced: r.replaced.map(([c, old]) => [c.nevra, nevraOfHeader(old)] as const),
+      inactive: r.inactive,
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+    rmSync(`${work}-pkgs`, { recursive: true, force: true })
+  }
+}
+
+const installedHeader = (all: ReadonlyArray<Header>, nevra: string): Header | undefined => all.find((h) => nevraOfHeader(h) === nevra)
