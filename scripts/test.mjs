@@ -6,28 +6,18 @@ import { spawnSync, execFileSync } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { Parser } from "tap-parser"
+import { ensureTools } from "./os-tools.mjs"
 
 // tool on PATH → Debian package
 const tools = {
   ostree: "ostree", rpm: "rpm", rpmbuild: "rpm", createrepo_c: "createrepo-c", testsolv: "libsolv-tools",
   bwrap: "bubblewrap", setfattr: "attr", getfattr: "attr",
   rpm2cpio: "rpm2cpio", cpio: "cpio", gpg: "gnupg", getcap: "libcap2-bin", zstd: "zstd", flock: "util-linux", repo2solv: "libsolv-tools",
+  bzip2: "bzip2", // bzip2 rpm payloads
   busybox: "busybox-static", // the fixture distribution's shell (runs scriptlets inside bubblewrap)
   perl: "perl", // the lock helper (OFD locks, as ostree takes them)
 }
-const have = (t) => spawnSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" }).status === 0
-const missing = [...new Set(Object.entries(tools).filter(([t]) => !have(t)).map(([, p]) => p))]
-if (missing.length) {
-  const cmd = `apt-get update && apt-get install -y ${missing.join(" ")}`
-  if (process.getuid?.() === 0 && have("apt-get")) {
-    console.error(`test: installing ${missing.join(" ")}`)
-    const r = spawnSync("sh", ["-c", `DEBIAN_FRONTEND=noninteractive ${cmd.replace("install -y", "install -y -q")}`], { stdio: "inherit" })
-    if (r.status !== 0) { console.error(`test: install failed; run: ${cmd}`); process.exit(1) }
-  } else {
-    console.error(`test: the tests need OS tools that are missing. Run as root:\n  ${cmd}`)
-    process.exit(1)
-  }
-}
+ensureTools("test", tools)
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit" }).status ?? 1
 if (run("npx", ["tsc", "-p", "."]) !== 0 || run(process.execPath, ["scripts/cli-manifest.mjs"]) !== 0) { console.log("0 passed, 1 failed"); process.exit(1) }

@@ -24,6 +24,8 @@ export const rpmFixtures = () => {
     lib: byName("strata-lib"),
     tools: byName("strata-tools"),
     signed: byName("strata-signed"),
+    /** A bzip2 payload (not in rpms/ nor in the repositories). */
+    bzip2: join(fixturesDir, "rpms-bzip2", "strata-bzip2-1.0-1.noarch.rpm"),
     key: join(fixturesDir, "RPM-GPG-KEY-strata-test"),
     otherKey: join(fixturesDir, "RPM-GPG-KEY-strata-other"),
     repo: (comp: "gz" | "xz" | "zstd") => join(fixturesDir, `repo-${comp}`),

@@ -2,7 +2,7 @@
 // lists what `rpm2cpio | cpio -t` lists, verifies like `rpm -K`, unpacks like `cpio -idm`, and
 // writes an rpmdb that `rpm --dbpath` queries (and reads the one rpm writes).
 import t from "tap"
-import { readFileSync, lstatSync, readdirSync, mkdirSync, writeFileSync, readlinkSync } from "node:fs"
+import { existsSync, readFileSync, lstatSync, readdirSync, mkdirSync, writeFileSync, readlinkSync } from "node:fs"
 import { join } from "node:path"
 import { createHash } from "node:crypto"
 import { sh, strata, tmp } from "../helpers/tmp.js"
@@ -214,4 +214,24 @@ t.test("the in-process decoders (lzma-native, fzstd) and the system binaries giv
     t.equal(builtin, await digestThrough(rpm, payloadDecompressor(comp)), comp)
     t.equal(builtin, readPackageFront(rpm).header.byTag.has(5097) ? (await import("../../src/formats/rpm/header.js")).strings(readPackageFront(rpm).header, 5097)[0] : builtin, `${comp}: the uncompressed payload digest`)
   }
+})
+
+t.test("bzip2 payloads: read through the system's bzip2, verified and unpacked like the others", async (t) => {
+  const rpm = fx.bzip2
+  t.equal(qf(rpm, "%{PAYLOADCOMPRESSOR}"), "bzip2")
+  const want = sh("sh", ["-c", `rpm2cpio '${rpm}' | cpio -t --quiet`]).split("\n").filter(Boolean)
+  const got: string[] = []
+  const r = await walkPayload({ pkg: readPackageFront(rpm), visitor: { entry: (_f, { cpio }) => got.push(cpio.name!) } })
+  t.same(got, want, "entries match rpm2cpio | cpio -t")
+  t.ok(r.digests.every((d) => d.ok), "payload digest, MD5 and size verify")
+  const dir = tmp(t)
+  await unpackPackage({ path: rpm, dest: join(dir, "root") })
+  t.equal(readFileSync(join(dir, "root/usr/share/strata-bzip2/sub/numbers"), "utf8"), Array.from({ length: 5000 }, (_, i) => `${i + 1}\n`).join(""))
+  t.equal(readlinkSync(join(dir, "root/usr/share/strata-bzip2/sub/link")), "../data")
+  // Without the program (forced here): one clear error, nothing unpacked.
+  const r2 = strata(["pkg", "unpack", rpm, join(dir, "none")], { env: { STRATA_DECOMPRESS: "builtin" } })
+  t.not(r2.status, 0)
+  t.match(r2.stderr, /bzip2 payloads need the bzip2 program \(apt-get install bzip2\)/)
+  t.equal(r2.stderr.trim().split("\n").length, 1, "one line")
+  t.notOk(existsSync(join(dir, "none")), "nothing unpacked")
 })

@@ -9,7 +9,7 @@ import { corrupt, unsupported } from "./error.js"
 
 const require = createRequire(import.meta.url)
 
-/** The compressors rpm writes that strata can read. bzip2 has no maintained streaming library. */
+/** The compressors strata decodes in process. bzip2 (no maintained library) needs the `bzip2` program. */
 export const SUPPORTED_COMPRESSORS = ["gzip", "xz", "lzma", "zstd", "identity"] as const
 
 /** A streaming decompressor for `compressor` (rpm's PAYLOADCOMPRESSOR; absent means gzip). */
@@ -27,7 +27,8 @@ export const decompressor = (compressor: string | undefined): Transform => {
     case "identity":
       return new Transform({ transform: (c, _e, cb) => cb(null, c) })
     case "bzip2":
-      throw unsupported("payload", "bzip2 payloads are not supported (no maintained streaming bzip2 library for Node)")
+      // io/rpm/decompress.ts decodes them with the system's bzip2; there is no in-process decoder
+      throw unsupported("payload", "bzip2 payloads need the bzip2 program (apt-get install bzip2)")
     default:
       throw unsupported("payload", `unknown payload compressor "${compressor}"`)
   }

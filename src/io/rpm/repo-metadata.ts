@@ -48,7 +48,7 @@ const decompressFor = (location: string): Transform => {
   if (location.endsWith(".gz")) return createGunzip({ chunkSize: 256 * 1024 })
   if (location.endsWith(".xz")) return payloadDecompressor("xz") as Transform
   if (location.endsWith(".zst") || location.endsWith(".zstd")) return payloadDecompressor("zstd") as Transform
-  if (location.endsWith(".bz2")) return decompressor("bzip2")
+  if (location.endsWith(".bz2")) return payloadDecompressor("bzip2") as Transform
   return decompressor("identity")
 }
 
