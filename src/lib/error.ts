@@ -18,6 +18,8 @@ export type Reason =
   | "Network"
   /** A signature is missing, invalid or from an untrusted or revoked key. */
   | "Untrusted"
+  /** A package scriptlet (%pre, %post, a trigger…) exited non-zero, was killed, or timed out. */
+  | "ScriptFailed"
 
 /** Distinct exit codes per reason, so scripts can tell a missing ref from a corrupt object. */
 export const exitCodeFor: Record<Reason, number> = {
@@ -32,6 +34,7 @@ export const exitCodeFor: Record<Reason, number> = {
   Io: 10,
   Network: 11,
   Untrusted: 12,
+  ScriptFailed: 13,
 }
 
 /** Maps a Node system error code to a Reason. */

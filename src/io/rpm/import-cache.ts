@@ -5,7 +5,7 @@
  * resolution as the unpacker. The owners key is part of the name because ids come from the
  * target tree's passwd/group: the same package unpacked for two trees may differ in ownership.
  */
-import { chmodSync, copyFileSync, constants, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, renameSync, symlinkSync, utimesSync, chownSync } from "node:fs"
+import { type Stats, chmodSync, copyFileSync, constants, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, renameSync, symlinkSync, utimesSync, chownSync } from "node:fs"
 import { join } from "node:path"
 import { createHash } from "node:crypto"
 import { getAttributeSync, setAttributeSync } from "@napi-rs/xattr"
@@ -49,10 +49,19 @@ export const importPackage = ({ path, cacheDir, owners, ownersFrom, limits }: { 
 
 /**
  * Places every entry of the cached tree `from` into the tree `into`: directories created (or
- * kept), files hardlinked — or, with `copy`, reflinked/copied with their owner, mode, mtime and
- * capabilities — and symlinks recreated, each renamed over whatever was at its name.
+ * kept), files hardlinked — or, with `copy` (or when `copyIf` says so for a relative path like
+ * "etc/passwd"), reflinked/copied with their owner, mode, mtime and capabilities — and symlinks
+ * recreated, each renamed over whatever was at its name. `onLink` hears of every hardlinked file
+ * (its path in `into`, and the cache file's stat), so callers can check later that nothing
+ * wrote through the link into the cache.
  */
-export const checkoutCached = ({ from, into, copy = false }: { from: string; into: string; copy?: boolean }): Promise<{ files: number }> =>
+export const checkoutCached = ({ from, into, copy = false, copyIf, onLink }: {
+  from: string
+  into: string
+  copy?: boolean
+  copyIf?: (rel: string) => boolean
+  onLink?: (dst: string, st: Stats, rel: string) => void
+}): Promise<{ files: number }> =>
   tagged("checkout", from, async () => {
     mkdirSync(into, { recursive: true })
     const tree = new TreeWriter(into)
@@ -78,8 +87,10 @@ export const checkoutCached = ({ from, into, copy = false }: { from: string; int
           symlinkSync(readlinkSync(src), tmp)
           lchownSync(tmp, st.uid, st.gid)
           lutimesSync(tmp, st.atime, st.mtime)
-        } else if (!copy) linkSync(src, tmp)
-        else {
+        } else if (!copy && !copyIf?.(r)) {
+          linkSync(src, tmp)
+          onLink?.(dst, st, r)
+        } else {
           copyFileSync(src, tmp, constants.COPYFILE_FICLONE)
           chownSync(tmp, st.uid, st.gid)
           chmodSync(tmp, st.mode & 0o7777)

@@ -159,14 +159,39 @@ export const installedHeaderBlob = ({ front, installTime, tid }: { front: Packag
  * Adds packages to the rpmdb at `path` (created when missing). A new database is built beside
  * the old one and renamed over it, so a failure leaves the previous rpmdb as it was.
  */
-export const addToRpmdb = ({ path, packages, installTime = Math.floor(Date.now() / 1000), tid = installTime }: {
+export const addToRpmdb = ({ path, packages, installTime, tid }: {
   path: string
   packages: ReadonlyArray<PackageFront>
   installTime?: number
   tid?: number
 }): { added: number } => {
+  const r = updateRpmdb({ path, add: packages, installTime, tid })
+  return { added: r.added }
+}
+
+/** Removes the packages with these header numbers (as readRpmdb reports them), the same way. */
+export const removeFromRpmdb = ({ path, hnums }: { path: string; hnums: ReadonlyArray<number> }): { removed: number } => {
+  const r = updateRpmdb({ path, remove: hnums })
+  return { removed: r.removed }
+}
+
+/**
+ * One rewrite for a whole transaction: drops the headers numbered `remove`, appends `add`.
+ * Surviving packages are renumbered in their old order (rpm keys nothing on hnum across
+ * databases).
+ */
+export const updateRpmdb = ({ path, remove = [], add = [], installTime = Math.floor(Date.now() / 1000), tid = installTime }: {
+  path: string
+  remove?: ReadonlyArray<number>
+  add?: ReadonlyArray<PackageFront>
+  installTime?: number | undefined
+  tid?: number | undefined
+}): { added: number; removed: number } => {
+  const packages = add
   mkdirSync(dirname(path), { recursive: true })
-  const existing = existsSync(path) ? readRpmdb(path) : []
+  const gone = new Set(remove)
+  const all = existsSync(path) ? readRpmdb(path) : []
+  const existing = all.filter((p) => !gone.has(p.hnum))
   const tmp = `${path}.strata-new-${process.pid}`
   rmSync(tmp, { force: true })
   const db = open(tmp, false)
@@ -195,7 +220,7 @@ export const addToRpmdb = ({ path, packages, installTime = Math.floor(Date.now()
     rmSync(`${path}-wal`, { force: true })
     rmSync(`${path}-shm`, { force: true })
     renameSync(tmp, path)
-    return { added: packages.length }
+    return { added: packages.length, removed: all.length - existing.length }
   } catch (e) {
     try {
       db.close()
