@@ -6,7 +6,7 @@ import { parseTimestamp, parseUint, repoOption, usage, useRepo } from "./common.
 export const commit: Command = {
   path: ["repo", "commit"],
   summary: "Commit a new revision",
-  usage: "-b BRANCH [-s SUBJECT] [-m BODY] [--tree=dir=PATH|ref=REV]... [PATH]",
+  usage: "-b BRANCH [-s SUBJECT] [-m BODY] [--tree=dir=PATH|ref=REV]... [--link-checkout-speedup] [PATH]",
   options: {
     ...repoOption,
     branch: { type: "string", short: "b" },
@@ -22,6 +22,7 @@ export const commit: Command = {
     "no-xattrs": { type: "boolean" },
     "canonical-permissions": { type: "boolean" },
     "no-bindings": { type: "boolean" },
+    "link-checkout-speedup": { type: "boolean" },
   },
   run: async (args) => {
     const v = args.values
@@ -52,6 +53,7 @@ export const commit: Command = {
       noXattrs: flag(v["no-xattrs"]),
       canonicalPermissions: flag(v["canonical-permissions"]),
       bindRef: !flag(v["no-bindings"]),
+      ...(flag(v["link-checkout-speedup"]) ? { devino: (await import("../../src/io/repo/devino.js")).scanDevino(repo) } : {}),
     })
     return res.commit
   },

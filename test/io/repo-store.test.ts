@@ -265,3 +265,44 @@ t.test("hardlink checkouts skip re-hashing unchanged objects, and still refuse m
     t.notOk(existsSync(join(dir, "co-bad")), "nothing created")
   }
 })
+
+t.test("--link-checkout-speedup: a hardlink checkout, changed, commits as ostree commits it, without reading the linked files", async (t) => {
+  const { rmSync, unlinkSync } = await import("node:fs")
+  const { scanDevino } = await import("../../src/io/repo/devino.js")
+  const dir = tmp(t)
+  const input = join(dir, "in")
+  makeTree(input, { ownership: true, xattrs: true })
+  const repoPath = join(dir, "repo")
+  sh("ostree", [`--repo=${repoPath}`, "init", "--mode=bare"])
+  sh("ostree", [`--repo=${repoPath}`, "commit", "-b", "base", `--tree=dir=${input}`, `--timestamp=${TS}`])
+  const co = join(dir, "co")
+  sh("ostree", [`--repo=${repoPath}`, "checkout", "-H", "base", co])
+  // Change the checkout the way layering does: a new file, a replaced file, a removed one.
+  mkdirSync(join(co, "usr/share/layered"), { recursive: true })
+  writeFileSync(join(co, "usr/share/layered/new"), "layered\n")
+  const files = readdirSync(co, { recursive: true }).map(String).filter((p) => lstatSync(join(co, p)).isFile() && lstatSync(join(co, p)).nlink > 1)
+  const [replaced, removed] = files
+  rmSync(join(co, replaced!))
+  writeFileSync(join(co, replaced!), "replaced\n")
+  unlinkSync(join(co, removed!))
+  const linkedBefore = readdirSync(co, { recursive: true }).map(String).filter((p) => lstatSync(join(co, p)).nlink > 1 && !lstatSync(join(co, p)).isDirectory()).length
+
+  const repo = await openRepo(repoPath)
+  const devino = scanDevino(repo)
+  t.ok(devino.size > 0, "the scan found the bare repo's objects")
+  const fast = await commitTree(repo, { branch: "fast", trees: [{ dir: co }], timestamp: 1706933106n, devino })
+  t.ok(fast.linked > 0 && fast.linked <= linkedBefore, `${fast.linked} linked files were taken from the cache`)
+  const slow = await commitTree(repo, { branch: "slow", trees: [{ dir: co }], timestamp: 1706933106n })
+  t.equal(slow.linked, 0)
+  t.equal(ostreeContentChecksum(repoPath, fast.commit), ostreeContentChecksum(repoPath, slow.commit), "the same tree with and without the cache")
+  const ostreeCommit = sh("ostree", [`--repo=${repoPath}`, "commit", "-b", "by-ostree", `--tree=dir=${co}`, "--link-checkout-speedup", `--timestamp=${TS}`, "--no-bindings"]).trim()
+  t.equal(ostreeContentChecksum(repoPath, ostreeCommit), ostreeContentChecksum(repoPath, fast.commit), "the same tree ostree commits with its devino cache")
+  t.doesNotThrow(() => sh("ostree", [`--repo=${repoPath}`, "fsck"]), "ostree fsck is clean")
+  // Rewriting owners makes the objects' own metadata wrong for the commit: no cache then.
+  const owned = await commitTree(repo, { branch: "owned", trees: [{ dir: co }], ownerUid: 0, ownerGid: 0, devino })
+  t.equal(owned.linked, 0, "--owner-uid disables it")
+  // the CLI flag
+  const cli = strata(["repo", `--repo=${repoPath}`, "commit", "-b", "cli", `--tree=dir=${co}`, "--link-checkout-speedup", `--timestamp=${TS}`])
+  t.equal(cli.status, 0, cli.stderr)
+  t.equal(ostreeContentChecksum(repoPath, cli.stdout.trim()), ostreeContentChecksum(repoPath, fast.commit))
+})

@@ -22,6 +22,7 @@ import { makeImporter } from "./import-file.js"
 import { poolMinFiles, runImportPool, workerCount } from "./import-pool.js"
 import type { ImportJob, ImportResult } from "./import-types.js"
 import { emptyTree, expand, treeFromDirtree, writeMutableTree, type MutableTree } from "./mutable-tree.js"
+import { devinoKey, type DevinoCache } from "./devino.js"
 import { loadCommit, readXattrs } from "./object-read.js"
 import { readRef, resolveRev } from "./refs.js"
 import type { Repo } from "./repo.js"
@@ -46,11 +47,19 @@ export interface CommitOptions {
   readonly canonicalPermissions?: boolean
   /** Adds `ostree.ref-binding` = [branch] (ostree commit -b does by default). */
   readonly bindRef?: boolean
+  /**
+   * --link-checkout-speedup (devino.ts): files that are hardlinks to this repository's objects
+   * take the object's checksum without being read. Used only where the commit would store the
+   * object's own metadata (bare repo; no owner, permission or xattr rewriting).
+   */
+  readonly devino?: DevinoCache
 }
 
 export interface CommitResult {
   readonly commit: Checksum
   readonly stats: TransactionStats
+  /** Files taken from the devino cache (neither read nor hashed). */
+  readonly linked: number
 }
 
 /** Files at or below this size are read whole; larger ones stream (bounded memory). */
@@ -67,6 +76,9 @@ interface ImportCtx {
   readonly sizes: number[]
   readonly targets: Array<Array<readonly [MutableTree, string]>>
   readonly byInode: Map<string, number>
+  readonly devino: DevinoCache | undefined
+  /** Files taken from the devino cache. */
+  linked: number
 }
 
 const fileMeta = (ctx: ImportCtx, st: Stats, target: string, xattrs: Xattrs): FileMeta => {
@@ -97,9 +109,19 @@ const dirmetaFor = (ctx: ImportCtx, path: string, st: Stats): Promise<Checksum> 
   return p
 }
 
+/** The devino cache, where the commit would store exactly the objects' own metadata. */
+const usableDevino = (repo: Repo, o: CommitOptions): DevinoCache | undefined =>
+  o.devino && repo.mode === "bare" && o.ownerUid === undefined && o.ownerGid === undefined && !o.canonicalPermissions && !o.noXattrs ? o.devino : undefined
+
 /** Queues a file: its checksum is filled into `node` under `name` once imported. */
 const queueFile = (ctx: ImportCtx, node: MutableTree, name: string, path: string, st: Stats): void => {
-  const key = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined
+  const key = st.nlink > 1 ? devinoKey(st.dev, st.ino) : undefined
+  const object = key && ctx.devino ? ctx.devino.get(key) : undefined
+  if (object !== undefined) {
+    node.files.set(name, object)
+    ctx.linked++
+    return
+  }
   const seen = key ? ctx.byInode.get(key) : undefined
   if (seen !== undefined) {
     ctx.targets[seen]!.push([node, name])
@@ -204,8 +226,9 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
   }
   if (opts.trees.length === 0) throw new RepoError({ op: "commit", reason: "Invalid", detail: "no tree given" })
   const parent = opts.parent !== undefined ? opts.parent : opts.branch ? ((await readRef(repo, "heads", opts.branch)) ?? null) : null
+  let linked = 0
   const [commit, stats] = await withTransaction(repo, async (txn) => {
-    const ctx: ImportCtx = { repo, txn, opts, dirmetas: new Map(), jobs: [], sizes: [], targets: [], byInode: new Map() }
+    const ctx: ImportCtx = { repo, txn, opts, dirmetas: new Map(), jobs: [], sizes: [], targets: [], byInode: new Map(), devino: usableDevino(repo, opts), linked: 0 }
     const root = emptyTree()
     for (const src of opts.trees) {
       if ("dir" in src) {
@@ -226,6 +249,7 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
         else await overlayTree(repo, root, treeFromDirtree(c.rootTree, c.rootMeta))
       }
     }
+    linked = ctx.linked
     const rootTree = await writeMutableTree(txn, root)
     const metadata: Array<readonly [string, Variant]> = [...(opts.metadata ?? [])]
     if (opts.branch && opts.bindRef !== false && !metadata.some(([k]) => k === "ostree.ref-binding")) {
@@ -244,7 +268,7 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
     if (opts.branch && !opts.orphan) setRef(txn, opts.branch, csum)
     return csum
   })
-  return { commit, stats }
+  return { commit, stats, linked }
 }
 
 /** Overlays `top` onto `base` (both may be unexpanded dirtrees from commits). */
