@@ -4,6 +4,9 @@
  * Presentation only: the data comes from src/machines/status.ts.
  */
 import type { StatusDeployment, StatusReport } from "../src/machines/status.js"
+import { filterCommitMeta } from "../src/machines/status-layers.js"
+import { variantToJson } from "../src/machines/status.js"
+import { kv, layerLines } from "./render-status-layers.js"
 
 /** `ostree admin status`, line for line (ot-admin-builtin-status.c, 2022.7). */
 export const renderAdminStatus = (r: StatusReport): string => {
@@ -38,56 +41,74 @@ export const renderStatus = (r: StatusReport, verbose: boolean): string => {
   lines.push(...notes(r))
   lines.push("Deployments:")
   for (const d of r.deployments) {
-    const field = (k: string, v: string): void => void lines.push(`${k.padStart(24)}: ${v}`)
+    const field = (k: string, v: string): void => void lines.push(kv(k, v))
     lines.push(`${d.booted ? "●" : " "} ${d.refspec ?? d.checksum}${d.staged ? " (staged)" : ""}`)
-    if (d.version !== undefined) field("Version", `${d.version}${time(d.commit.timestamp)}`)
-    else if (d.commit.timestamp !== undefined) field("Timestamp", time(d.commit.timestamp).slice(2, -1))
-    field("Commit", d.checksum)
+    // a client layer shows its base's timestamp and checksum (BaseCommit), the layer's with -v
+    const base = d.base && d.commit.layer ? d.base : undefined
+    const ts = (base ?? d.commit).timestamp
+    if (d.version !== undefined) field("Version", `${d.version}${time(ts)}`)
+    else if (ts !== undefined) field("Timestamp", time(ts).slice(2, -1))
+    if (base) {
+      field("BaseCommit", d.commit.layer!.baseChecksum)
+      if (verbose) field("Commit", d.checksum)
+    } else field("Commit", d.checksum)
     if (verbose) {
       field("StateRoot", d.stateroot)
       field("Id", d.id)
       if (d.kargs !== undefined) field("Kargs", d.kargs)
     }
     if (d.staged) field("Staged", d.stage?.locked ? "yes (finalization locked)" : "yes")
+    lines.push(...layerLines(d, verbose))
     if (d.pinned) field("Pinned", "yes")
     lines.push("")
   }
   return lines.join("\n").replace(/\n+$/, "")
 }
 
-/** Commit metadata as rpm-ostree shows it: the package lists and the like are left out. */
-const filteredMeta = (m: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => !/pkglist|advisories|packages|modules|\.spec|removed|replaced/.test(k)))
+const sortedUnique = (l: ReadonlyArray<string>): string[] => [...new Set(l)].sort()
 
-const deploymentJson = (d: StatusDeployment) => ({
-  id: d.id,
-  osname: d.stateroot,
-  checksum: d.checksum,
-  serial: d.serial,
-  booted: d.booted,
-  staged: d.staged,
-  "finalization-locked": d.stage?.locked ?? false,
-  pinned: d.pinned,
-  unlocked: "none",
-  ...(d.refspec !== undefined ? { origin: d.refspec } : {}),
-  "requested-packages": [],
-  "requested-local-packages": [],
-  "requested-local-fileoverride-packages": [],
-  "requested-base-removals": [],
-  "requested-base-local-replacements": [],
-  "requested-base-remote-replacements": [],
-  "regenerate-initramfs": false,
-  "initramfs-args": [],
-  "initramfs-etc": [],
-  ...(d.version !== undefined ? { version: d.version } : {}),
-  ...(d.commit.timestamp !== undefined ? { timestamp: d.commit.timestamp } : {}),
-  "base-commit-meta": filteredMeta(d.commit.metadata),
-  packages: [],
-  "base-removals": [],
-  "base-local-replacements": [],
-  "base-remote-replacements": [],
-  "gpg-enabled": false,
-})
+const deploymentJson = (d: StatusDeployment) => {
+  const req = d.requests
+  const layer = d.commit.layer
+  const base = layer && d.base ? d.base : undefined
+  const initramfs = req.regenerateInitramfs || req.initramfsArgs.length > 0 || req.initramfsEtc.length > 0
+  return {
+    id: d.id,
+    osname: d.stateroot,
+    checksum: d.checksum,
+    serial: d.serial,
+    booted: d.booted,
+    staged: d.staged,
+    "finalization-locked": d.stage?.locked ?? false,
+    pinned: d.pinned,
+    unlocked: "none",
+    ...(d.refspec !== undefined ? { origin: d.refspec } : {}),
+    "requested-packages": sortedUnique(req.requested),
+    "requested-local-packages": sortedUnique(req.requestedLocal.map((p) => p.nevra)),
+    "requested-local-fileoverride-packages": [],
+    "requested-base-removals": sortedUnique(req.remove),
+    "requested-base-local-replacements": sortedUnique(req.replaceLocal.map((p) => p.nevra)),
+    ...(req.replace.length ? { "requested-base-remote-replacements": req.replace.map((r) => [`repo=${r.repo}`, [...r.packages]]) } : {}),
+    "regenerate-initramfs": req.regenerateInitramfs,
+    ...(initramfs ? { "initramfs-args": [...req.initramfsArgs], "initramfs-etc": sortedUnique(req.initramfsEtc) } : {}),
+    ...(d.version !== undefined ? { version: d.version } : {}),
+    ...(d.commit.timestamp !== undefined ? { timestamp: d.commit.timestamp } : {}),
+    ...(base && layer
+      ? {
+          "base-checksum": layer.baseChecksum,
+          ...(base.version !== undefined ? { "base-version": base.version } : {}),
+          ...(base.timestamp !== undefined ? { "base-timestamp": base.timestamp } : {}),
+          "layered-commit-meta": filterCommitMeta(d.commit.metadata),
+        }
+      : {}),
+    "base-commit-meta": filterCommitMeta((base ?? d.commit).metadata),
+    packages: [...(layer?.packages ?? [])],
+    "base-removals": variantToJson(layer?.raw.removed ?? []),
+    "base-local-replacements": variantToJson(layer?.raw.replacedLocal ?? []),
+    "base-remote-replacements": variantToJson({ type: "a{sv}", value: layer?.raw.replacedRemote ?? [] }),
+    "gpg-enabled": false,
+  }
+}
 
 /** `rpm-ostree status --json`. */
 export const statusJson = (r: StatusReport) => ({

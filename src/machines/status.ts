@@ -26,6 +26,8 @@ import { driftOf } from "../projections/drift.js"
 import type { InflightTxn } from "../projections/inflight.js"
 import { readDiskSnapshot } from "./disk-snapshot.js"
 import { readStatusCache, writeStatusCache } from "./status-cache.js"
+import { layerFacts, layerRequests, type LayerFacts } from "./status-layers.js"
+import type { LayerState } from "../io/sysroot/origin-layers.js"
 
 export interface CommitInfo {
   readonly timestamp?: number
@@ -33,11 +35,17 @@ export interface CommitInfo {
   readonly version?: string
   /** The commit's metadata as JSON values. */
   readonly metadata?: Readonly<Record<string, unknown>>
+  /** Set when the commit is a client layer (status-layers.ts). */
+  readonly layer?: LayerFacts
 }
 
 export interface StatusDeployment extends ListedDeployment {
   readonly refspec?: string
   readonly commit: CommitInfo
+  /** The base commit of a client layer (`layer.baseChecksum`); absent otherwise. */
+  readonly base?: CommitInfo
+  /** What the origin asks for: packages, overrides, initramfs. */
+  readonly requests: LayerState
 }
 
 export interface StatusReport {
@@ -80,11 +88,13 @@ const commitInfo = async (repo: string, checksum: string): Promise<CommitInfo> =
   const c = await readCommitObject(repo, checksum)
   if (!c) return {} // pruned or not pulled: status still lists the deployment
   const version = lookup(c.metadata, "version")
+  const layer = layerFacts(c.metadata, c.parent)
   return {
     timestamp: Number(c.timestamp),
     subject: c.subject,
     ...(version && typeof version.value === "string" ? { version: version.value } : {}),
     metadata: variantToJson({ type: "a{sv}", value: c.metadata as VarDict }) as Record<string, unknown>,
+    ...(layer ? { layer } : {}),
   }
 }
 
@@ -98,7 +108,15 @@ const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment
         refspec = undefined
       }
       const commit = await commitInfo(repoPath(sysroot), d.checksum)
-      return { ...d, ...(d.version === undefined && commit.version !== undefined ? { version: commit.version } : {}), ...(refspec !== undefined ? { refspec } : {}), commit }
+      const base = commit.layer ? await commitInfo(repoPath(sysroot), commit.layer.baseChecksum) : undefined
+      return {
+        ...d,
+        ...(d.version === undefined && commit.version !== undefined ? { version: commit.version } : {}),
+        ...(refspec !== undefined ? { refspec } : {}),
+        commit,
+        ...(base ? { base } : {}),
+        requests: layerRequests(d.origin),
+      }
     }),
   )
 
