@@ -13,7 +13,6 @@
  * the rpmdb, written once. A failure throws and leaves the root half-applied: callers build in
  * a scratch root they discard, so re-running on a fresh root is the recovery.
  */
-import { lstatSync, renameSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { filePaths, files as headerFiles, FILE } from "../../formats/rpm/files.js"
 import { strings, string, type Header } from "../../formats/rpm/header.js"
@@ -23,7 +22,8 @@ import { RpmError, asRpmError } from "./error.js"
 import { checkoutCached, importPackage } from "./import-cache.js"
 import { readPackageFront, type PackageFile } from "./read.js"
 import { findRpmdb, readRpmdb, RPMDB_PATHS, updateRpmdb, type InstalledPackage } from "./rpmdb.js"
-import { fileTriggers, runScriptlet, scriptOf, ScriptletError, type ScriptKind } from "./scriptlets.js"
+import { runScriptlet, scriptOf, ScriptletError, type Script, type ScriptKind } from "./scriptlets.js"
+import { checkLinked, fireFileTriggers, newPathsOf, type LinkedFile } from "./apply-triggers.js"
 import { installOrder, eraseOrder } from "./apply-order.js"
 import { configPlan, removePackageFiles } from "./apply-files.js"
 import { lstatMaybe } from "./tree.js"
@@ -79,14 +79,6 @@ const matchInstalled = (installed: ReadonlyArray<InstalledPackage>, arg: string)
   return installed.filter((p) => nevraOf(p.header) === arg || nvraOf(p.header) === arg || nevraOf(p.header).replace(/-(\d+):/, "-") === arg.replace(/-0:/, "-"))
 }
 
-interface LinkedFile {
-  readonly dst: string
-  readonly ino: number
-  readonly size: number
-  readonly mtimeMs: number
-  readonly entry: string
-}
-
 /** Applies one transaction to `o.root`; rejects with a ScriptletError or an RpmError. */
 export const applyPackages = async (o: ApplyOptions): Promise<ApplyResult> => {
   try {
@@ -98,70 +90,120 @@ export const applyPackages = async (o: ApplyOptions): Promise<ApplyResult> => {
   }
 }
 
+/** Packages a transaction touches, and what it leaves behind: computed before anything is changed. */
+interface Plan {
+  readonly dbPath: string
+  readonly installed: ReadonlyArray<InstalledPackage>
+  readonly fronts: ReadonlyArray<PackageFile>
+  /** Install order: indices into fronts. */
+  readonly order: ReadonlyArray<number>
+  /** Per front: the installed instances it upgrades. */
+  readonly replaces: ReadonlyArray<ReadonlyArray<InstalledPackage>>
+  readonly erasing: ReadonlyArray<InstalledPackage>
+  /** hnums of every installed package that goes (erased or upgraded). */
+  readonly leaving: ReadonlySet<number>
+  /** Every path owned once the transaction is done: what removals must leave alone. */
+  readonly finalOwned: ReadonlySet<string>
+}
+
+const plan = (o: ApplyOptions): Plan => {
+  const dbPath = findRpmdb(o.root) ?? join(o.root, RPMDB_PATHS[0])
+  const installed = lstatMaybe(dbPath) ? readRpmdb(dbPath) : []
+  const fronts = (o.install ?? []).map((p) => readPackageFront(p.path))
+  const names = new Set<string>()
+  for (const f of fronts) {
+    const n = nameOf(f.header)
+    if (names.has(n)) throw invalid(`package ${n} is in the install set twice`)
+    names.add(n)
+  }
+  const replaces = fronts.map((f) => installed.filter((p) => nameOf(p.header) === nameOf(f.header)))
+  const erasing = new Map<number, InstalledPackage>()
+  for (const arg of o.erase ?? []) {
+    const hits = matchInstalled(installed, arg)
+    if (!hits.length) throw new RpmError({ op: "apply", reason: "NotFound", detail: `package ${arg} is not installed` })
+    // erasing a name that is also being installed is the upgrade itself
+    for (const p of hits) if (!names.has(nameOf(p.header))) erasing.set(p.hnum, p)
+  }
+  const leaving = new Set<number>([...erasing.keys(), ...replaces.flat().map((p) => p.hnum)])
+  const finalOwned = new Set<string>()
+  for (const p of installed) if (!leaving.has(p.hnum)) for (const path of filePaths(p.header)) finalOwned.add(path)
+  for (const f of fronts) for (const path of filePaths(f.header)) finalOwned.add(path)
+  return { dbPath, installed, fronts, order: installOrder(fronts.map((f) => f.header)), replaces, erasing: [...erasing.values()], leaving, finalOwned }
+}
+
+/**
+ * Unpacks the packages into the import cache ahead of the transaction, two at a time, so
+ * decompression overlaps scripts and checkouts. Owners are read from the root as it is when
+ * each import starts; a package whose owners change before its turn (a user added by an earlier
+ * %pre) is imported again under its new owners key at its turn. Failures are left for the
+ * in-order import to report.
+ */
+const prefetcher = (paths: ReadonlyArray<string>, cacheDir: string, root: string) => {
+  const started: Array<Promise<unknown>> = []
+  let next = 0
+  let stopped = false
+  const pump = async (): Promise<void> => {
+    while (!stopped && next < paths.length) {
+      const k = next++
+      started[k] = importPackage({ path: paths[k]!, cacheDir, ownersFrom: root }).catch(() => undefined)
+      await started[k]
+    }
+  }
+  const pumps = [pump(), pump()]
+  return {
+    /** Waits for the prefetch of the k-th path if it has started. */
+    wait: async (k: number): Promise<void> => void (await started[k]),
+    /** Starts nothing more; resolves once nothing is running. */
+    stop: async (): Promise<void> => {
+      stopped = true
+      await Promise.all(pumps)
+    },
+  }
+}
+
 const apply = async (o: ApplyOptions): Promise<ApplyResult> => {
-    const { root } = o
-    const runScripts = o.scripts ?? true
-    const dbPath = findRpmdb(root) ?? join(root, RPMDB_PATHS[0])
-    const installed = lstatMaybe(dbPath) ? readRpmdb(dbPath) : []
-    const warnings: string[] = []
-    const scripts: ScriptRecord[] = []
+  const { root } = o
+  const runScripts = o.scripts ?? true
+  const p = plan(o)
+  const { fronts, order, replaces } = p
+  const warnings: string[] = []
+  const scripts: ScriptRecord[] = []
+  let ownedBefore: Set<string> | undefined
+  const ownedNow = (path: string): boolean => {
+    ownedBefore ??= new Set(p.installed.flatMap((x) => filePaths(x.header)))
+    return p.finalOwned.has(path) || ownedBefore.has(path)
+  }
 
-    const fronts: PackageFile[] = (o.install ?? []).map((p) => readPackageFront(p.path))
-    const seen = new Set<string>()
-    for (const f of fronts) {
-      const n = nameOf(f.header)
-      if (seen.has(n)) throw invalid(`package ${n} is in the install set twice`)
-      seen.add(n)
+  const runScript = async (h: Header, kind: ScriptKind, args: number[], script: Script | undefined, stdin?: string): Promise<void> => {
+    if (!runScripts || !script) return
+    const pkg = nevraOf(h)
+    let rec: ScriptRecord = { pkg, kind, ok: false }
+    try {
+      const r = await runScriptlet({ root, pkg, script, args, stdin, timeoutMs: o.scriptTimeoutMs, prefixes: strings(h, T.INSTPREFIXES), env: o.env })
+      rec = r.skipped ? { pkg, kind, ok: true, skipped: r.skipped } : { pkg, kind, ok: true }
+      if (r.skipped) warnings.push(r.skipped)
+    } finally {
+      scripts.push(rec)
+      o.onScript?.(rec)
     }
-    // the installed instances each new package replaces
-    const replaces = fronts.map((f) => installed.filter((p) => nameOf(p.header) === nameOf(f.header)))
-    const erasing = new Map<number, InstalledPackage>()
-    for (const arg of o.erase ?? []) {
-      const hits = matchInstalled(installed, arg)
-      if (!hits.length) throw new RpmError({ op: "apply", reason: "NotFound", detail: `package ${arg} is not installed` })
-      // erasing a name that is also being installed is the upgrade itself
-      for (const p of hits) if (!seen.has(nameOf(p.header))) erasing.set(p.hnum, p)
-    }
-    const leaving = new Set<number>([...erasing.keys(), ...replaces.flat().map((p) => p.hnum)])
+  }
+  const run = (h: Header, kind: Exclude<ScriptKind, "filetriggerin" | "transfiletriggerin">, args: number[]): Promise<void> => runScript(h, kind, args, scriptOf(h, kind))
+  const count = (i: number): number => 1 + replaces[i]!.length
 
-    // every path owned once the transaction is done: what removals must leave alone
-    const finalOwned = new Set<string>()
-    for (const p of installed) if (!leaving.has(p.hnum)) for (const path of filePaths(p.header)) finalOwned.add(path)
-    for (const f of fronts) for (const path of filePaths(f.header)) finalOwned.add(path)
-    const ownedNow = (path: string): boolean => finalOwned.has(path) || installed.some((p) => filePaths(p.header).includes(path))
-
-    const run = async (h: Header, kind: ScriptKind, args: number[], script = kind === "filetriggerin" || kind === "transfiletriggerin" ? undefined : scriptOf(h, kind as Exclude<ScriptKind, "filetriggerin" | "transfiletriggerin">), stdin?: string): Promise<void> => {
-      if (!runScripts || !script) return
-      const pkg = nevraOf(h)
-      try {
-        const r = await runScriptlet({ root, pkg, script, args, stdin, timeoutMs: o.scriptTimeoutMs, prefixes: strings(h, T.INSTPREFIXES), env: o.env })
-        const rec: ScriptRecord = r.skipped ? { pkg, kind, ok: true, skipped: r.skipped } : { pkg, kind, ok: true }
-        if (r.skipped) warnings.push(r.skipped)
-        scripts.push(rec)
-        o.onScript?.(rec)
-      } catch (e) {
-        const rec: ScriptRecord = { pkg, kind, ok: false }
-        scripts.push(rec)
-        o.onScript?.(rec)
-        throw e
-      }
-    }
-
-    const order = installOrder(fronts.map((f) => f.header))
-    const count = (i: number): number => 1 + replaces[i]!.length
+  const pre = prefetcher(order.map((i) => fronts[i]!.path), o.cacheDir, root)
+  const linked: LinkedFile[] = []
+  const installedNevras: string[] = []
+  const erasedNevras: string[] = []
+  try {
     for (const i of order) await run(fronts[i]!.header, "pretrans", [count(i)])
-
-    const linked: LinkedFile[] = []
-    const installedNevras: string[] = []
-    const erasedNevras: string[] = []
-    for (const i of order) {
+    for (const [k, i] of order.entries()) {
       const front = fronts[i]!
       const h = front.header
-      const old = replaces[i]!
       await run(h, "pre", [count(i)])
+      await pre.wait(k)
       const { dir } = await importPackage({ path: front.path, cacheDir: o.cacheDir, ownersFrom: root })
       const config = new Set(headerFiles(h).filter((f) => f.flags & FILE.CONFIG).map((f) => f.path.slice(1)))
-      const finish = configPlan({ root, header: h, old: old[0]?.header, owned: ownedNow, warnings })
+      const finish = configPlan({ root, header: h, old: replaces[i]![0]?.header, owned: ownedNow, warnings })
       await checkoutCached({
         from: dir,
         into: root,
@@ -172,87 +214,35 @@ const apply = async (o: ApplyOptions): Promise<ApplyResult> => {
       finish()
       await run(h, "post", [count(i)])
       installedNevras.push(nevraOf(h))
-      for (const p of old) {
-        await run(p.header, "preun", [1])
-        removePackageFiles({ root, header: p.header, keep: finalOwned, warnings })
-        await run(p.header, "postun", [1])
-        erasedNevras.push(nevraOf(p.header))
+      for (const old of replaces[i]!) {
+        await run(old.header, "preun", [1])
+        removePackageFiles({ root, header: old.header, keep: p.finalOwned, warnings })
+        await run(old.header, "postun", [1])
+        erasedNevras.push(nevraOf(old.header))
       }
     }
-
-    const gone = [...erasing.values()]
-    for (const k of eraseOrder(gone.map((p) => p.header))) {
-      const p = gone[k]!
-      await run(p.header, "preun", [0])
-      removePackageFiles({ root, header: p.header, keep: finalOwned, warnings })
-      await run(p.header, "postun", [0])
-      erasedNevras.push(nevraOf(p.header))
-    }
-
-    // rpm 4.18 gives %posttrans the same count as %post (observed: 1 on install, 2 on upgrade)
-    for (const i of order) await run(fronts[i]!.header, "posttrans", [count(i)])
-
-    if (runScripts) await fireFileTriggers({ installedAfter: [...installed.filter((p) => !leaving.has(p.hnum)).map((p) => p.header), ...order.map((i) => fronts[i]!.header)], newPaths: order.flatMap((i) => newPathsOf(fronts[i]!.header)), run })
-
-    if (runScripts) checkLinked(linked, o.cacheDir, warnings)
-
-    updateRpmdb({ path: dbPath, remove: [...leaving], add: order.map((i) => fronts[i]!), installTime: o.installTime })
-    return { installed: installedNevras, erased: erasedNevras, scripts, warnings }
-}
-
-/** Paths a package puts on disk (not %ghost), as file triggers see them. */
-const newPathsOf = (h: Header): string[] => headerFiles(h).filter((f) => !(f.flags & FILE.GHOST)).map((f) => f.path)
-
-/**
- * Simple file triggers: each %filetriggerin / %transfiletriggerin of a package installed after
- * the transaction whose prefix matches files installed by it runs once, higher priority first,
- * with the matching paths on stdin (sorted, one per line) and $1 = 0 as rpm 4.18 passes it.
- */
-const fireFileTriggers = async ({ installedAfter, newPaths, run }: {
-  installedAfter: ReadonlyArray<Header>
-  newPaths: ReadonlyArray<string>
-  run: (h: Header, kind: ScriptKind, args: number[], script: ReturnType<typeof fileTriggers>[number]["script"], stdin: string) => Promise<void>
-}): Promise<void> => {
-  const sorted = [...new Set(newPaths)].sort()
-  const due: Array<{ h: Header; priority: number; script: ReturnType<typeof fileTriggers>[number]["script"]; paths: string[] }> = []
-  for (const trans of [false, true]) {
-    for (const h of installedAfter) {
-      // group the prefixes of one script: it runs once with all of their matches
-      const byScript = new Map<string, { priority: number; script: ReturnType<typeof fileTriggers>[number]["script"]; paths: Set<string> }>()
-      for (const t of fileTriggers(h, trans)) {
-        const key = `${t.script.prog.join(" ")}\0${t.script.body}`
-        const g = byScript.get(key) ?? { priority: t.priority, script: t.script, paths: new Set<string>() }
-        for (const p of sorted) if (p === t.prefix || p.startsWith(t.prefix.endsWith("/") ? t.prefix : `${t.prefix}/`)) g.paths.add(p)
-        byScript.set(key, g)
-      }
-      for (const g of byScript.values()) if (g.paths.size) due.push({ h, priority: g.priority, script: g.script, paths: [...g.paths].sort() })
-    }
+  } finally {
+    // nothing of this transaction keeps writing into the cache after it returns
+    await pre.stop()
   }
-  due.sort((a, b) => Number(a.script.kind === "transfiletriggerin") - Number(b.script.kind === "transfiletriggerin") || b.priority - a.priority || (nameOf(a.h) < nameOf(b.h) ? -1 : nameOf(a.h) > nameOf(b.h) ? 1 : 0))
-  for (const d of due) await run(d.h, d.script.kind, [0], d.script, d.paths.join("\n") + "\n")
-}
 
-/**
- * A script that wrote into a hardlinked file wrote into the import cache (and every other tree
- * linked to it). The root keeps what the script wrote; the cache entry is dropped, so the next
- * import unpacks the package afresh.
- */
-const checkLinked = (linked: ReadonlyArray<LinkedFile>, cacheDir: string, warnings: string[]): void => {
-  const bad = new Map<string, string>()
-  for (const l of linked) {
-    const st = lstatSync(l.dst, { throwIfNoEntry: false })
-    // replaced (new inode) or removed: the cache file was not touched through this name
-    if (!st || st.ino !== l.ino) continue
-    if (st.size !== l.size || st.mtimeMs !== l.mtimeMs) bad.set(l.entry, l.dst)
+  for (const k of eraseOrder(p.erasing.map((x) => x.header))) {
+    const x = p.erasing[k]!
+    await run(x.header, "preun", [0])
+    removePackageFiles({ root, header: x.header, keep: p.finalOwned, warnings })
+    await run(x.header, "postun", [0])
+    erasedNevras.push(nevraOf(x.header))
   }
-  for (const [entry, dst] of bad) {
-    const trash = join(cacheDir, `.trash-${process.pid}-${Date.now()}-${entry.split("/").pop()}`)
-    try {
-      renameSync(entry, trash)
-      rmSync(trash, { recursive: true, force: true })
-    } catch {
-      // already dropped by a concurrent apply
-    }
-    warnings.push(`a scriptlet modified ${dst} in place; its import cache entry was dropped`)
+
+  // rpm 4.18 gives %posttrans the same count as %post (observed: 1 on install, 2 on upgrade)
+  for (const i of order) await run(fronts[i]!.header, "posttrans", [count(i)])
+
+  if (runScripts) {
+    const after = [...p.installed.filter((x) => !p.leaving.has(x.hnum)).map((x) => x.header), ...order.map((i) => fronts[i]!.header)]
+    await fireFileTriggers({ installedAfter: after, newPaths: order.flatMap((i) => newPathsOf(fronts[i]!.header)), run: runScript })
+    checkLinked(linked, o.cacheDir, warnings)
   }
+
+  updateRpmdb({ path: p.dbPath, remove: [...p.leaving], add: order.map((i) => fronts[i]!), installTime: o.installTime })
+  return { installed: installedNevras, erased: erasedNevras, scripts, warnings }
 }
