@@ -13,5 +13,6 @@ import { cleanup } from "./cleanup.js"
 import { kargs } from "./kargs.js"
 import { upgradeCommands } from "./upgrade.js"
 import { dbCommands } from "./db.js"
+import { layerCommands } from "./layer.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands]

@@ -10,6 +10,7 @@ import { deploymentEvents } from "./types/deployment.js"
 import { stagingEvents } from "./types/staging.js"
 import { initEvents } from "./types/init.js"
 import { pullEvents } from "./types/pull.js"
+import { layerEvents } from "./types/layer.js"
 
 export const catalog = makeRegistry([
   ...systemEvents,
@@ -18,4 +19,5 @@ export const catalog = makeRegistry([
   ...stagingEvents,
   ...initEvents,
   ...pullEvents,
+  ...layerEvents,
 ])

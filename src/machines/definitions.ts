@@ -14,6 +14,7 @@ import { pinTransaction } from "./pin.js"
 import { stageTransaction } from "./stage.js"
 import { rollbackTransaction, undeployTransaction } from "./write-deployments.js"
 import { upgradeTransaction } from "./upgrade.js"
+import { layerDeployTransaction, layerTransaction } from "./layer.js"
 
 export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   deployTransaction,
@@ -27,4 +28,6 @@ export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   initFsTransaction,
   osInitTransaction,
   upgradeTransaction,
+  layerTransaction,
+  layerDeployTransaction,
 ]

@@ -63,6 +63,35 @@ export interface DeployOutput {
   readonly deployments: ReadonlyArray<string>
 }
 
+
+/** The prepared deployment put into ostree's new boot list, and the swap that makes it live (none: the list is unchanged). */
+export const afterPrepare = (
+  context: Pick<DeployInput, "current" | "live" | "merge" | "bootedIndex" | "notAsDefault" | "retain" | "unstage"> & { readonly request: { readonly stateroot: string } },
+  w: { readonly deployment: BootListEntry & { readonly bootcsum?: string }; readonly kargs?: string; readonly version?: string },
+): { added: BootListEntry; list: BootListEntry[]; swap?: { bootversion: BootVersion; subbootversion: BootVersion } } => {
+  const added: BootListEntry = {
+    ...refOf(w.deployment),
+    ...(w.deployment.bootcsum !== undefined ? { bootcsum: w.deployment.bootcsum } : {}),
+    ...(w.kargs !== undefined ? { kargs: w.kargs } : {}),
+    ...(w.deployment.origin !== undefined ? { origin: w.deployment.origin } : {}),
+    ...(w.version !== undefined ? { version: w.version } : {}),
+    pinned: false,
+  }
+  const current = context.current.map(toDeployment)
+  const next = simpleDeploymentList({
+    current,
+    added: toDeployment(added),
+    stateroot: context.request.stateroot,
+    ...(context.merge ? { merge: toDeployment(context.merge) } : {}),
+    ...(context.bootedIndex !== undefined ? { bootedIndex: context.bootedIndex } : {}),
+    ...(context.notAsDefault ? { notAsDefault: true } : {}),
+    ...(context.retain ? { retain: true } : {}),
+  })
+  // Unstaging alone still runs the swap step (a no-op swap of the live list, then the unstage).
+  const swap = planSwap(current, next, context.live) ?? (context.unstage ? context.live : undefined)
+  return { added, list: next.map(toBootListEntry), ...(swap ? { swap } : {}) }
+}
+
 export const deploySteps = { prepare: sysrootSteps.prepare, swap: sysrootSteps.swap, cleanup: sysrootSteps.cleanup }
 
 const idOf = (d: { stateroot: string; checksum: string; serial: number }): string => `${d.stateroot}-${d.checksum}.${d.serial}`
@@ -82,30 +111,7 @@ export const deployMachine = setup({
         input: ({ context }) => context.request,
         onDone: {
           target: "planning",
-          actions: assign(({ context, event }) => {
-            const w = event.output
-            const added: BootListEntry = {
-              ...refOf(w.deployment),
-              ...(w.deployment.bootcsum !== undefined ? { bootcsum: w.deployment.bootcsum } : {}),
-              ...(w.kargs !== undefined ? { kargs: w.kargs } : {}),
-              ...(w.deployment.origin !== undefined ? { origin: w.deployment.origin } : {}),
-              ...(w.version !== undefined ? { version: w.version } : {}),
-              pinned: false,
-            }
-            const current = context.current.map(toDeployment)
-            const next = simpleDeploymentList({
-              current,
-              added: toDeployment(added),
-              stateroot: context.request.stateroot,
-              ...(context.merge ? { merge: toDeployment(context.merge) } : {}),
-              ...(context.bootedIndex !== undefined ? { bootedIndex: context.bootedIndex } : {}),
-              ...(context.notAsDefault ? { notAsDefault: true } : {}),
-              ...(context.retain ? { retain: true } : {}),
-            })
-            // Unstaging alone still runs the swap step (a no-op swap of the live list, then the unstage).
-            const swap = planSwap(current, next, context.live) ?? (context.unstage ? context.live : undefined)
-            return { added, list: next.map(toBootListEntry), ...(swap ? { swap } : {}) }
-          }),
+          actions: assign(({ context, event }) => afterPrepare(context, event.output)),
         },
       },
     },

@@ -22,6 +22,7 @@ import { commitTree } from "../repo/commit.js"
 import { loadCommit } from "../repo/object-read.js"
 import { openRepo } from "../repo/repo.js"
 import { readRpmdb } from "../rpm/rpmdb.js"
+import { pkglistOfRpmdb } from "../rpm/rpmdb-pkglist.js"
 import { parseLayerState, hasPackageChanges, type LayerState } from "../sysroot/origin-layers.js"
 import { repoPath } from "../sysroot/layout.js"
 import { applyBasic, RPMDB, type InstallSource } from "./apply-basic.js"
@@ -167,7 +168,7 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
         requested: [...state.requested, ...state.requestedLocal.map((l) => l.nevra)],
         removed: r.removed,
         replaced: r.replaced.map(([c, old]) => [installedHeader(installed, c.nevra) ?? old, old] as const),
-        installed,
+        pkglist: existsSync(join(work, RPMDB)) ? pkglistOfRpmdb(join(work, RPMDB)) : [],
         repos: [],
       }),
     })

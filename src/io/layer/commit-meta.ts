@@ -7,27 +7,21 @@ import { lookup, variant, type Variant, type VarDict } from "../../formats/gvari
 import { number, string, type Header } from "../../formats/rpm/header.js"
 import { nevraOf, packageArch } from "../../formats/rpm/info.js"
 import { T } from "../../formats/rpm/tags.js"
+import { CLIENTLAYER_VERSION } from "../../formats/rpmostree/client-layer.js"
+import { PKGLIST_KEY, pkglistVariant, type PkgEntry } from "../../formats/rpmostree/pkglist.js"
 
-/** rpm-ostree's current client layer format version (rpmostree-core.cxx). */
-export const CLIENTLAYER_VERSION = 6
 
 /** `(sstsss)`: nevra, name, epoch, version, release, arch — rpm-ostree's package variant. */
 export const pkgVariant = (h: Header): Variant =>
   variant("(sstsss)", [nevraOf(h), string(h, T.NAME) ?? "", BigInt(number(h, T.EPOCH) ?? 0), string(h, T.VERSION) ?? "", string(h, T.RELEASE) ?? "", packageArch(h)])
-
-/** `rpmostree.rpmdb.pkglist`: a(sssss) name, epoch (as a string), version, release, arch; sorted. */
-export const pkglistVariant = (headers: ReadonlyArray<Header>): Variant => {
-  const rows = headers.map((h) => [string(h, T.NAME) ?? "", `${number(h, T.EPOCH) ?? 0}`, string(h, T.VERSION) ?? "", string(h, T.RELEASE) ?? "", packageArch(h)] as const)
-  const key = (r: readonly string[]) => Buffer.from(r.join("\0"))
-  return variant("a(sssss)", rows.sort((a, b) => Buffer.compare(key(a), key(b))).map((r) => [...r]))
-}
 
 export interface LayerMeta {
   readonly base: VarDict
   readonly requested: ReadonlyArray<string>
   readonly removed: ReadonlyArray<Header>
   readonly replaced: ReadonlyArray<readonly [Header, Header]>
-  readonly installed: ReadonlyArray<Header>
+  /** The layered tree's package list (pkglistOfRpmdb). */
+  readonly pkglist: ReadonlyArray<PkgEntry>
   readonly repos: ReadonlyArray<{ readonly id: string; readonly timestamp: bigint }>
 }
 
@@ -43,7 +37,7 @@ export const layerCommitMetadata = (m: LayerMeta): Array<readonly [string, Varia
     ["rpmostree.modules", variant("as", [])],
     ["rpmostree.removed-base-packages", variant("av", m.removed.map(pkgVariant))],
     ["rpmostree.replaced-base-packages", variant("a(vv)", m.replaced.map(([n, o]) => [pkgVariant(n), pkgVariant(o)]))],
-    ["rpmostree.rpmdb.pkglist", pkglistVariant(m.installed)],
+    [PKGLIST_KEY, pkglistVariant(m.pkglist)],
     ["ostree.bootable", variant("b", true)],
   )
   const linux = lookup(m.base, "ostree.linux")
