@@ -14,5 +14,6 @@ import { kargs } from "./kargs.js"
 import { upgradeCommands } from "./upgrade.js"
 import { dbCommands } from "./db.js"
 import { layerCommands } from "./layer.js"
+import { composeCommands } from "./compose.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands, ...composeCommands]

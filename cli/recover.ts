@@ -10,15 +10,22 @@
  * STRATA_LOCK_TIMEOUT seconds (default 60) the command fails with exit code 6 (Locked).
  */
 import type { Command } from "./command.js"
-import { flag } from "./command.js"
+import { flag, str } from "./command.js"
 import { onWait, runDirOf, sysrootOf, sysrootOptions } from "./sysroot-args.js"
 
 const recover: Command = {
   path: ["recover"],
   summary: "Finish interrupted transactions (undo before their point of no return, complete after it), then reconcile with the disk",
-  usage: "[--sysroot PATH] [--run-dir DIR] [--json]",
-  options: { ...sysrootOptions, json: { type: "boolean" } },
+  usage: "[--sysroot PATH] [--run-dir DIR] [--json] | --repo REPO (an interrupted compose)",
+  options: { ...sysrootOptions, json: { type: "boolean" }, repo: { type: "string" } },
   run: async (args) => {
+    const repo = str(args.values["repo"])
+    if (repo !== undefined) {
+      const { recoverCompose } = await import("../src/machines/compose-tree.js")
+      const rs = await recoverCompose(repo, { onWait })
+      if (flag(args.values["json"])) return { json: rs }
+      return rs.length ? rs.map((x) => `${x.txn} ${x.kind}: ${x.action}${x.undone?.length ? `; undone: ${x.undone.length} item(s)` : ""}${x.error ? ` (${x.error})` : ""}`).join("\n") : "nothing to recover"
+    }
     // The machines (xstate, Effect, every io module they use) load only for this command.
     const { recoverSysroot } = await import("../src/machines/recover-sysroot.js")
     const r = await recoverSysroot({ sysroot: sysrootOf(args), runDir: await runDirOf(args), onWait })

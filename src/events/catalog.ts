@@ -11,6 +11,7 @@ import { stagingEvents } from "./types/staging.js"
 import { initEvents } from "./types/init.js"
 import { pullEvents } from "./types/pull.js"
 import { layerEvents } from "./types/layer.js"
+import { composeEvents } from "./types/compose.js"
 
 export const catalog = makeRegistry([
   ...systemEvents,
@@ -20,4 +21,5 @@ export const catalog = makeRegistry([
   ...initEvents,
   ...pullEvents,
   ...layerEvents,
+  ...composeEvents,
 ])

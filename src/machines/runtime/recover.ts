@@ -21,8 +21,7 @@ import { conclude } from "./conclude.js"
 import { stepRoles, type TransactionDefinition } from "./definition.js"
 import { drive } from "./drive.js"
 import { TransactionError, messageOf } from "./error.js"
-import { lockSysroot } from "./lock.js"
-import { openSysrootLog } from "./log.js"
+import { sysrootPlace, type TransactionPlace } from "./place.js"
 import { readTxn, type RecordedTxn } from "./record.js"
 import { makeSession } from "./session.js"
 import { settle } from "./settle.js"
@@ -41,6 +40,8 @@ export interface RecoveryReport {
 
 export interface RecoverOptions {
   readonly sysroot: string
+  /** What to lock and where the log is; default the sysroot's (see place.ts). */
+  readonly place?: TransactionPlace
   /** The transaction kinds this recovery knows (src/machines/index.ts lists strata's). */
   readonly definitions: ReadonlyArray<TransactionDefinition>
   /** A registry with extra event types (tests). */
@@ -124,7 +125,8 @@ export const recoverInflight = async (
 }
 
 export const recover = async (opts: RecoverOptions): Promise<RecoveryReport[]> => {
-  const lock = await lockSysroot(opts.sysroot, {
+  const place = opts.place ?? sysrootPlace(opts.sysroot)
+  const lock = await place.lock({
     op: "recover",
     holder: { kind: "recover", argv: process.argv.slice(1) },
     ...(opts.lockTimeoutMs !== undefined ? { timeoutMs: opts.lockTimeoutMs } : {}),
@@ -133,7 +135,7 @@ export const recover = async (opts: RecoverOptions): Promise<RecoveryReport[]> =
   try {
     let log: EventStore
     try {
-      log = await openSysrootLog(opts.sysroot, { create: false, ...(opts.registry ? { registry: opts.registry } : {}) })
+      log = await place.openLog({ create: false, ...(opts.registry ? { registry: opts.registry } : {}) })
     } catch (e) {
       if (e instanceof EventLogError && e.reason === "NotFound") return [] // strata never ran here
       throw e

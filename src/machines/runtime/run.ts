@@ -25,14 +25,15 @@ import { conclude } from "./conclude.js"
 import type { TransactionDefinition } from "./definition.js"
 import { drive } from "./drive.js"
 import { TransactionError, messageOf } from "./error.js"
-import { lockSysroot } from "./lock.js"
-import { openSysrootLog } from "./log.js"
+import { sysrootPlace, type TransactionPlace } from "./place.js"
 import { recoverInflight, type RecoveryReport } from "./recover.js"
 import { makeSession } from "./session.js"
 import { newTxnId } from "./txn-id.js"
 
 export interface RunOptions<M extends AnyStateMachine> {
   readonly sysroot: string
+  /** What to lock and where the log is; default the sysroot's (see place.ts). */
+  readonly place?: TransactionPlace
   readonly definition: TransactionDefinition<M>
   /** The machine's input; or give `plan`. */
   readonly input?: InputFrom<M>
@@ -79,14 +80,15 @@ const currentUser = (): string => {
 export const runTransaction = async <M extends AnyStateMachine>(opts: RunOptions<M>): Promise<RunResult<M>> => {
   const def = opts.definition as TransactionDefinition
   const argv = opts.argv ?? ["strata", ...process.argv.slice(2)]
-  const lock = await lockSysroot(opts.sysroot, {
+  const place = opts.place ?? sysrootPlace(opts.sysroot)
+  const lock = await place.lock({
     op: def.kind,
     holder: { kind: def.kind, argv },
     ...(opts.lockTimeoutMs !== undefined ? { timeoutMs: opts.lockTimeoutMs } : {}),
     ...(opts.onWait ? { onWait: opts.onWait } : {}),
   })
   try {
-    const log = await openSysrootLog(opts.sysroot, opts.registry ? { registry: opts.registry } : {})
+    const log = await place.openLog(opts.registry ? { registry: opts.registry } : {})
     try {
       const recovered = await recoverInflight(log, opts.sysroot, opts.definitions ?? [def], def.kind)
       await opts.prepare?.({ sysroot: opts.sysroot, log })

@@ -1,0 +1,214 @@
+/**
+ * Post-processing of an assembled root into an OSTree tree (FORMATS.md 7.2, rpm-ostree
+ * composepost.rs), in rpm-ostree's order: the treefile's own changes (units, default target,
+ * machine-id, add-files, postprocess scripts, remove-files, remove-from-packages), then the layout
+ * every OSTree system needs (users to /usr/lib, kernel placement, the rpmdb's macros and links,
+ * /etc → /usr/etc, /var → tmpfiles.d, the root skeleton). Every write replaces a file (write a
+ * temporary, rename), never edits one in place.
+ */
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import type { Treefile } from "../../formats/treefile.js"
+import { files as headerFiles } from "../../formats/rpm/files.js"
+import { string } from "../../formats/rpm/header.js"
+import { T } from "../../formats/rpm/tags.js"
+import type { PackageFile } from "../rpm/read.js"
+import { composeError } from "./error.js"
+import { checkEntries, splitPasswdGroup } from "./passwd.js"
+import { runScriptOrFail } from "./run-in-root.js"
+import { convertVarToTmpfiles } from "./tmpfiles.js"
+
+export interface PostprocessOptions {
+  readonly root: string
+  readonly treefile: Treefile
+  readonly installed: ReadonlyArray<PackageFile>
+  /** The previous commit's usr/lib/passwd and usr/lib/group (check-*: previous). */
+  readonly previous?: { readonly passwd?: string; readonly group?: string }
+  readonly readFile?: (path: string) => string
+}
+
+export interface PostprocessResult {
+  /** The kernel version, when the tree has exactly one kernel. */
+  readonly kver?: string
+  readonly tmpfiles: ReadonlyArray<string>
+}
+
+const lexists = (p: string): boolean => {
+  try {
+    lstatSync(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const relOf = (p: string): string => p.replace(/^\/+/, "")
+
+const replaceSymlink = (target: string, at: string): void => {
+  mkdirSync(dirname(at), { recursive: true })
+  rmSync(at, { recursive: true, force: true })
+  symlinkSync(target, at)
+}
+
+/** units: enabled as multi-user.target wants, as rpm-ostree's compose does. */
+const enableUnits = (root: string, units: ReadonlyArray<string>): void => {
+  for (const u of units) {
+    const unitPath = ["usr/lib/systemd/system", "etc/systemd/system"].map((d) => join(root, d, u)).find(lexists)
+    if (!unitPath) throw composeError("compose units", "NotFound", `unit ${u} is not in the tree (usr/lib/systemd/system)`)
+    replaceSymlink(`/usr/lib/systemd/system/${u}`, join(root, "etc/systemd/system/multi-user.target.wants", u))
+  }
+}
+
+const addFiles = (root: string, files: Treefile["add-files"]): void => {
+  for (const [src, dest] of files) {
+    const to = join(root, relOf(dest))
+    if (!existsSync(src)) throw composeError("compose add-files", "NotFound", `${src}: no such file`)
+    mkdirSync(dirname(to), { recursive: true })
+    rmSync(to, { force: true })
+    copyFileSync(src, to)
+    chmodSync(to, statSync(src).mode & 0o7777)
+  }
+}
+
+const compileRegex = (op: string, re: string): RegExp => {
+  try {
+    return new RegExp(re)
+  } catch (e) {
+    throw composeError(op, "Invalid", `bad regular expression ${JSON.stringify(re)}: ${(e as Error).message}`)
+  }
+}
+
+const removeFromPackages = (root: string, spec: Treefile["remove-from-packages"], installed: ReadonlyArray<PackageFile>): void => {
+  for (const [pkg, ...res] of spec) {
+    const front = installed.find((f) => string(f.header, T.NAME) === pkg)
+    if (!front) throw composeError("compose remove-from-packages", "NotFound", `package ${pkg} is not in the tree`)
+    const regexes = res.map((r) => compileRegex("compose remove-from-packages", r))
+    for (const f of headerFiles(front.header)) {
+      if (!regexes.some((r) => r.test(f.path))) continue
+      const p = join(root, relOf(f.path))
+      if (lexists(p) && !lstatSync(p).isDirectory()) rmSync(p, { force: true })
+    }
+  }
+}
+
+/** Removes write permission from every executable regular file in /usr. */
+const readonlyExecutables = (root: string): void => {
+  const walk = (dir: string): void => {
+    for (const n of readdirSync(dir)) {
+      const p = join(dir, n)
+      const st = lstatSync(p)
+      if (st.isDirectory()) walk(p)
+      else if (st.isFile() && st.mode & 0o111 && st.mode & 0o222) chmodSync(p, st.mode & 0o7777 & ~0o222)
+    }
+  }
+  if (existsSync(join(root, "usr"))) walk(join(root, "usr"))
+}
+
+/**
+ * The kernel goes to usr/lib/modules/<kver>/vmlinuz with its initramfs beside it as
+ * initramfs.img (boot-location "modules"; a kernel left in /boot as vmlinuz-<kver> is moved
+ * there), and /boot is emptied: ostree copies the kernel to /boot at deploy time.
+ */
+const placeKernel = (root: string): string | undefined => {
+  const modules = join(root, "usr/lib/modules")
+  const boot = join(root, "boot")
+  if (existsSync(boot)) {
+    for (const n of readdirSync(boot)) {
+      const m = /^vmlinuz-(.+)$/.exec(n)
+      if (!m) continue
+      const kdir = join(modules, m[1]!)
+      mkdirSync(kdir, { recursive: true })
+      if (!existsSync(join(kdir, "vmlinuz"))) renameSync(join(boot, n), join(kdir, "vmlinuz"))
+      const initrd = [`initramfs-${m[1]}.img`, `initrd.img-${m[1]}`].map((x) => join(boot, x)).find(existsSync)
+      if (initrd && !existsSync(join(kdir, "initramfs.img"))) renameSync(initrd, join(kdir, "initramfs.img"))
+    }
+    for (const n of readdirSync(boot)) rmSync(join(boot, n), { recursive: true, force: true })
+  }
+  if (!existsSync(modules)) return undefined
+  const kvers = readdirSync(modules).filter((k) => existsSync(join(modules, k, "vmlinuz"))).sort()
+  if (kvers.length > 1) throw composeError("compose kernel", "Invalid", `more than one kernel in the tree: ${kvers.join(", ")}`)
+  return kvers[0]
+}
+
+const RPMDB_MACROS = "usr/lib/rpm/macros.d/macros.rpm-ostree"
+
+/** rpmdb at usr/share/rpm (already written there), the macro that says so, and the compatibility links. */
+const rpmdbLayout = (root: string): void => {
+  mkdirSync(join(root, dirname(RPMDB_MACROS)), { recursive: true })
+  writeFileSync(join(root, RPMDB_MACROS), "%_dbpath /usr/share/rpm\n")
+  replaceSymlink("../../usr/share/rpm", join(root, "var/lib/rpm"))
+  replaceSymlink("../../share/rpm", join(root, "usr/lib/sysimage/rpm"))
+}
+
+const moveEtc = (root: string): void => {
+  const etc = join(root, "etc")
+  if (!existsSync(etc)) return
+  if (lexists(join(root, "usr/etc"))) throw composeError("compose postprocess", "Invalid", "the tree has both /etc and /usr/etc")
+  renameSync(etc, join(root, "usr/etc"))
+}
+
+const KEEP = new Set(["usr", "boot", "var"])
+const SKELETON_DIRS = ["dev", "proc", "run", "sys", "var", "sysroot", "boot"]
+const SKELETON_LINKS: ReadonlyArray<readonly [string, string]> = [
+  ["home", "var/home"], ["root", "var/roothome"], ["srv", "var/srv"], ["mnt", "var/mnt"], ["media", "run/media"],
+  ["opt", "var/opt"], ["ostree", "sysroot/ostree"],
+]
+
+/** Only usr, boot, var and the lib*, bin, sbin symlinks stay at the top; the rest is the skeleton. */
+const rootSkeleton = (root: string, tmpIsDir: boolean): void => {
+  for (const n of readdirSync(root)) {
+    const p = join(root, n)
+    if (KEEP.has(n)) continue
+    if (/^(lib\w*|bin|sbin)$/.test(n) && lstatSync(p).isSymbolicLink()) continue
+    if (/^(lib\w*|bin|sbin)$/.test(n)) throw composeError("compose postprocess", "Invalid", `/${n} is a directory; an OSTree tree needs it to be a symlink into /usr (UsrMove)`)
+    rmSync(p, { recursive: true, force: true })
+  }
+  for (const d of SKELETON_DIRS) mkdirSync(join(root, d), { recursive: true, mode: 0o755 })
+  for (const [name, target] of SKELETON_LINKS) symlinkSync(target, join(root, name))
+  if (tmpIsDir) mkdirSync(join(root, "tmp"), { mode: 0o1777 })
+  else symlinkSync("sysroot/tmp", join(root, "tmp"))
+  const local = join(root, "usr/local")
+  const hasFiles = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || hasFiles(join(d, e.name)))
+  if (lexists(local) && lstatSync(local).isDirectory() && hasFiles(local))
+    throw composeError("compose postprocess", "Invalid", "packages installed files under /usr/local, which is a link to /var/usrlocal on OSTree systems")
+  if (existsSync(join(root, "usr"))) replaceSymlink("../var/usrlocal", local)
+}
+
+export const postprocess = async (o: PostprocessOptions): Promise<PostprocessResult> => {
+  const { root, treefile: tf } = o
+  const readFile = o.readFile ?? ((p: string) => readFileSync(p, "utf8"))
+  mkdirSync(join(root, "etc"), { recursive: true })
+  enableUnits(root, tf.units)
+  if (tf["default-target"]) replaceSymlink(`/usr/lib/systemd/system/${tf["default-target"]}`, join(root, "etc/systemd/system/default.target"))
+  if (tf["machineid-compat"]) {
+    if (!existsSync(join(root, "etc/machine-id"))) writeFileSync(join(root, "etc/machine-id"), "")
+  } else rmSync(join(root, "etc/machine-id"), { force: true })
+  addFiles(root, tf["add-files"])
+  // included treefiles' scripts first (the merge put them first), then postprocess-script
+  for (const [i, script] of tf.postprocess.entries()) await runScriptOrFail({ root, script, name: `postprocess script ${i + 1}` })
+  const ps = tf["postprocess-script"]
+  if (ps) {
+    let script: string
+    try {
+      script = readFile(ps)
+    } catch (e) {
+      throw composeError("compose postprocess", "NotFound", `postprocess-script ${ps}: ${(e as Error).message}`)
+    }
+    await runScriptOrFail({ root, script, name: `postprocess-script ${ps}` })
+  }
+  for (const f of tf["remove-files"]) {
+    if (f.startsWith("/")) throw composeError("compose remove-files", "Invalid", `${f}: paths must be relative to the tree (no leading /)`)
+    rmSync(join(root, f), { recursive: true, force: true })
+  }
+  removeFromPackages(root, tf["remove-from-packages"], o.installed)
+  const users = splitPasswdGroup(root, tf["etc-group-members"])
+  checkEntries("passwd", users.passwd, tf["check-passwd"], o.previous?.passwd, readFile, tf["ignore-removed-users"])
+  checkEntries("group", users.group, tf["check-groups"], o.previous?.group, readFile, tf["ignore-removed-groups"])
+  const kver = placeKernel(root)
+  rpmdbLayout(root)
+  if (tf["readonly-executables"]) readonlyExecutables(root)
+  moveEtc(root)
+  const tmpfiles = convertVarToTmpfiles(root)
+  rootSkeleton(root, tf["tmp-is-dir"])
+  return { ...(kver ? { kver } : {}), tmpfiles }
+}

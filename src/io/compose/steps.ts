@@ -1,0 +1,109 @@
+/**
+ * The effects of the compose transaction's steps (src/machines/compose.ts), each idempotent and
+ * keyed by its request: download into the cache, assemble + post-process the root in the work
+ * dir (started afresh on a re-run), write the commit (same request → same commit: the timestamp
+ * is fixed in the request), move the ref, remove the work dir.
+ */
+import { rmSync } from "node:fs"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import type { Treefile } from "../../formats/treefile.js"
+import { catFiles } from "../repo/cat.js"
+import { openRepo } from "../repo/repo.js"
+import { pkglistOfTree } from "../rpm/rpmdb-pkglist.js"
+import { assembleRoot } from "./assemble.js"
+import { commitMarker, moveRef, writeComposeCommit } from "./commit.js"
+import { cachedPackagePath, downloadPackages } from "./download.js"
+import { commitMetadata } from "./metadata.js"
+import { postprocess } from "./postprocess.js"
+import type { ResolvedPackage } from "./resolve.js"
+
+/** What every compose step is given: the transaction's request (ComposeRequested's payload). */
+export interface ComposeRequest {
+  readonly repo: string
+  readonly ref: string
+  readonly parent: string
+  readonly treefilePath: string
+  readonly treefile: string
+  readonly packages: string
+  readonly cachedir: string
+  readonly workdir: string
+  readonly inputhash: string
+  readonly version?: string
+  readonly extraMetadata: string
+  readonly timestamp: string
+}
+
+export const rootfsOf = (workdir: string): string => join(workdir, "rootfs")
+export const importCacheOf = (cachedir: string): string => join(cachedir, "imports")
+
+const packagesOf = (r: ComposeRequest): ResolvedPackage[] => JSON.parse(r.packages) as ResolvedPackage[]
+const treefileOf = (r: ComposeRequest): Treefile => JSON.parse(r.treefile) as Treefile
+
+export const downloadEffect = async (r: ComposeRequest): Promise<{ fetched: number; reused: number; bytes: number }> => {
+  const d = await downloadPackages({ packages: packagesOf(r), cachedir: r.cachedir })
+  return { fetched: d.fetched, reused: d.reused, bytes: d.bytes }
+}
+
+const previousFile = async (repoPath: string, parent: string, path: string): Promise<string | undefined> => {
+  if (!parent) return undefined
+  try {
+    return (await catFiles(await openRepo(repoPath), parent, [path])).toString("utf8")
+  } catch {
+    return undefined
+  }
+}
+
+export const assembleEffect = async (r: ComposeRequest): Promise<{ workdir: string; packages: number; kver?: string }> => {
+  const tf = treefileOf(r)
+  const pkgs = packagesOf(r)
+  const root = rootfsOf(r.workdir)
+  // a re-run starts from nothing: a half-assembled root is not worth repairing
+  rmSync(root, { recursive: true, force: true })
+  const { installed } = await assembleRoot({
+    root,
+    packages: pkgs.map((p) => cachedPackagePath(r.cachedir, p)),
+    importCache: importCacheOf(r.cachedir),
+    documentation: tf.documentation,
+    ...(tf["install-langs"] ? { installLangs: tf["install-langs"] } : {}),
+    installTime: Number(r.timestamp),
+  })
+  const previous = {
+    passwd: await previousFile(r.repo, r.parent, "usr/lib/passwd"),
+    group: await previousFile(r.repo, r.parent, "usr/lib/group"),
+  }
+  const pp = await postprocess({
+    root,
+    treefile: tf,
+    installed,
+    previous: { ...(previous.passwd !== undefined ? { passwd: previous.passwd } : {}), ...(previous.group !== undefined ? { group: previous.group } : {}) },
+    readFile: (p) => readFileSync(p, "utf8"),
+  })
+  return { workdir: r.workdir, packages: installed.length, ...(pp.kver ? { kver: pp.kver } : {}) }
+}
+
+export const commitEffect = async (r: ComposeRequest & { kver?: string }): Promise<{ commit: string; since: string; workdir: string }> => {
+  const tf = treefileOf(r)
+  const root = rootfsOf(r.workdir)
+  const since = commitMarker(r.workdir)
+  const metadata = commitMetadata({
+    treefile: tf,
+    ...(r.version !== undefined ? { version: r.version } : {}),
+    inputhash: r.inputhash,
+    pkglist: pkglistOfTree(root),
+    ...(r.kver ? { kver: r.kver } : {}),
+    extra: JSON.parse(r.extraMetadata) as Record<string, string>,
+  })
+  const commit = await writeComposeCommit({ repo: r.repo, root, parent: r.parent || null, metadata, timestamp: BigInt(r.timestamp) })
+  return { commit, since, workdir: r.workdir }
+}
+
+export const moveRefEffect = async <T extends { repo: string; ref: string; to: string }>(m: T): Promise<T> => {
+  await moveRef(m.repo, m.ref, m.to)
+  return m
+}
+
+export const removeWorkdir = async ({ workdir }: { workdir: string }): Promise<{ workdir: string }> => {
+  rmSync(workdir, { recursive: true, force: true })
+  return { workdir }
+}
