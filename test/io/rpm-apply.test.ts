@@ -171,3 +171,18 @@ t.test("hostile packages stay refused", async (t) => {
   t.same(readdirSync(root), ["keep"], "nothing written")
   await t.rejects(applyPackages({ root, cacheDir: join(tmp(t), "cache"), install: paths([d.v1["hello"]!, d.v1["hello"]!]) }), { reason: "Invalid", message: /hello is in the install set twice/ })
 })
+
+t.test("applying onto a root rpm installed (its WAL-mode rpmdb), and rpm reading the result", async (t) => {
+  const root = join(tmp(t), "root")
+  rpmOracle(root, ["-i", ...d.base1])
+  const before = rpmQa(root)
+  const r = await applyPackages({ root, cacheDir: join(tmp(t), "cache"), install: paths([d.v1["extra-a"]!, d.v1["extra-b"]!]), erase: ["tool"] })
+  t.same(r.erased, ["tool-1.0-1.x86_64"])
+  t.same(rpmQa(root), [...before.filter((n) => !n.startsWith("tool-")), "extra-a-1.0-1.noarch", "extra-b-1.0-1.noarch"].sort())
+  const v = spawnSync("rpm", ["--root", root, "--dbpath", "/usr/share/rpm", "-V", "extra-a", "extra-b", "hello"], { encoding: "utf8" })
+  t.equal(v.stdout + v.stderr, "")
+  // rpm can keep working on it: erase what strata installed
+  rpmOracle(root, ["-e", "extra-a"])
+  t.notOk(rpmQa(root).includes("extra-a-1.0-1.noarch"))
+  t.notOk(existsSync(join(root, "usr/bin/extra-a")))
+})

@@ -9,7 +9,7 @@
  * which lets SQLite read rpm's WAL-mode databases with an in-heap WAL index.
  */
 import { createRequire } from "node:module"
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { parseHeader, strings, numbers, binary, string, type Header } from "../../formats/rpm/header.js"
 import { appendToRegion, type WriteEntry } from "../../formats/rpm/header-write.js"
@@ -176,9 +176,11 @@ export const removeFromRpmdb = ({ path, hnums }: { path: string; hnums: Readonly
 }
 
 /**
- * One rewrite for a whole transaction: drops the headers numbered `remove`, appends `add`.
- * Surviving packages are renumbered in their old order (rpm keys nothing on hnum across
- * databases).
+ * One update for a whole transaction: drops the headers numbered `remove`, appends `add` (new
+ * hnums after every earlier one, as rpm's AUTOINCREMENT gives). The database is copied beside
+ * itself (with rpm's WAL, if any), changed in one SQLite transaction and renamed over the old
+ * one: a failure leaves the previous rpmdb as it was, and a database hardlinked elsewhere (an
+ * ostree checkout's objects) is never written through.
  */
 export const updateRpmdb = ({ path, remove = [], add = [], installTime = Math.floor(Date.now() / 1000), tid = installTime }: {
   path: string
@@ -187,30 +189,31 @@ export const updateRpmdb = ({ path, remove = [], add = [], installTime = Math.fl
   installTime?: number | undefined
   tid?: number | undefined
 }): { added: number; removed: number } => {
-  const packages = add
   mkdirSync(dirname(path), { recursive: true })
-  const gone = new Set(remove)
-  const all = existsSync(path) ? readRpmdb(path) : []
-  const existing = all.filter((p) => !gone.has(p.hnum))
   const tmp = `${path}.strata-new-${process.pid}`
-  rmSync(tmp, { force: true })
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-journal`]) rmSync(f, { force: true })
+  if (existsSync(path)) {
+    copyFileSync(path, tmp)
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${tmp}-wal`)
+  }
   const db = open(tmp, false)
   try {
+    // folds a copied WAL into the file; strata's databases need no WAL (rpm turns it back on)
     db.exec("PRAGMA journal_mode = DELETE")
     createSchema(db)
     db.exec("BEGIN")
-    const insPkg = db.prepare("INSERT INTO 'Packages' VALUES(?, ?)")
-    const ins = new Map(INDEXES.map(([name]) => [name, db.prepare(`INSERT INTO '${name}' VALUES(?, ?, ?)`)]))
-    let hnum = 0
-    const add = (blob: Uint8Array, h: Header) => {
-      hnum++
-      insPkg.run([hnum, blob])
-      for (const [name, tag] of INDEXES) for (const [key, idx] of indexRows(h, tag)) ins.get(name)!.run([key, hnum, idx])
+    let removed = 0
+    for (const hnum of new Set(remove)) {
+      for (const [name] of INDEXES) db.run(`DELETE FROM '${name}' WHERE hnum = ?`, [hnum])
+      removed += db.run("DELETE FROM 'Packages' WHERE hnum = ?", [hnum]).changes
     }
-    for (const p of existing) add(p.header.blob, p.header)
-    for (const front of packages) {
+    const insPkg = db.prepare("INSERT INTO 'Packages' (blob) VALUES(?)")
+    const ins = new Map(INDEXES.map(([name]) => [name, db.prepare(`INSERT INTO '${name}' VALUES(?, ?, ?)`)]))
+    for (const front of add) {
       const blob = installedHeaderBlob({ front, installTime, tid })
-      add(blob, parseHeader(blob, { magic: false, exact: false }).header)
+      const h = parseHeader(blob, { magic: false, exact: false }).header
+      const hnum = Number(insPkg.run([blob]).lastInsertRowid)
+      for (const [name, tag] of INDEXES) for (const [key, idx] of indexRows(h, tag)) ins.get(name)!.run([key, hnum, idx])
     }
     db.exec("COMMIT")
     insPkg.finalize()
@@ -220,14 +223,14 @@ export const updateRpmdb = ({ path, remove = [], add = [], installTime = Math.fl
     rmSync(`${path}-wal`, { force: true })
     rmSync(`${path}-shm`, { force: true })
     renameSync(tmp, path)
-    return { added: packages.length, removed: all.length - existing.length }
+    return { added: add.length, removed }
   } catch (e) {
     try {
       db.close()
     } catch {
       // already closed
     }
-    rmSync(tmp, { force: true })
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-journal`]) rmSync(f, { force: true })
     throw e instanceof RpmError ? e : new RpmError({ op: "rpmdb write", path, reason: "Io", detail: (e as Error).message })
   }
 }
