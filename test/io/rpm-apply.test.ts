@@ -12,6 +12,7 @@ import { installOrder } from "../../src/io/rpm/apply-order.js"
 import { ScriptletError } from "../../src/io/rpm/scriptlets.js"
 import { readPackageFront } from "../../src/io/rpm/read.js"
 import { exitCodeFor } from "../../src/lib/error.js"
+import { writePackage } from "../../src/formats/rpm/package-write.js"
 
 const d = await buildDistro()
 const paths = (l: ReadonlyArray<string>) => l.map((path) => ({ path }))
@@ -110,6 +111,17 @@ t.test("install order follows Requires among the set", async (t) => {
   before("busybox", "scripted")
   before("libfoo", "hello")
   before("libbar", "tool")
+  // a symlink's package goes before packages with files beneath it, even without a dependency
+  const dir = tmp(t)
+  const hdr = (name: string, files: Parameters<typeof writePackage>[0]["files"]) => {
+    writeFileSync(join(dir, `${name}.rpm`), writePackage({ name, files }))
+    return readPackageFront(join(dir, `${name}.rpm`)).header
+  }
+  const a = hdr("aaa", [{ path: "/lib/aaa/data", mode: 0o100644, data: Buffer.from("x") }])
+  const fs = hdr("zzz-filesystem", [{ path: "/lib", mode: 0o120777, linkto: "usr/lib" }])
+  t.same(installOrder([a, fs]), [1, 0])
+  t.same(installOrder([fs, a]), [0, 1])
+  t.same(installOrder([readPackageFront(d.v1["hello"]!).header, a]), [1, 0], "otherwise by name")
   t.same(installOrder([...names].reverse().map((n) => readPackageFront(d.v1[n]!).header)).map((i) => [...names].reverse()[i]), order, "independent of the input order")
 })
 

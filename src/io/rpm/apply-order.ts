@@ -4,11 +4,14 @@
  * /bin/sh or a user from `setup` finds them. Among the packages that are ready, names go in
  * sorted order (the result does not depend on the caller's order). A cycle is broken at the
  * package with the fewest unmet install-time prerequisites (Requires(pre/post), PreReq), then by
- * name — the edge rpm also considers weakest is a plain Requires.
+ * name — the edge rpm also considers weakest is a plain Requires. A package that ships a
+ * symlink (filesystem's /lib → usr/lib) also comes before every package with files beneath it,
+ * dependency or not: installed the other way round, the directory would be created first and
+ * the symlink could not take its place.
  */
 import { deps, SENSE } from "../../formats/rpm/deps.js"
 import { depMatches, type Dep } from "../../formats/rpm/evr.js"
-import { filePaths } from "../../formats/rpm/files.js"
+import { files as headerFiles, isLink } from "../../formats/rpm/files.js"
 import { string, type Header } from "../../formats/rpm/header.js"
 import { T } from "../../formats/rpm/tags.js"
 
@@ -20,16 +23,19 @@ export const installOrder = (headers: ReadonlyArray<Header>): number[] => {
   const names = headers.map((h) => string(h, T.NAME) ?? "")
   const provides = new Map<string, Array<[number, Dep]>>()
   const files = new Map<string, number[]>()
+  const symlinks = new Map<string, number>()
+  const lists = headers.map((h) => headerFiles(h))
   headers.forEach((h, i) => {
     for (const d of deps(h, "provides")) {
       const l = provides.get(d.name) ?? []
       l.push([i, d])
       provides.set(d.name, l)
     }
-    for (const p of filePaths(h)) {
-      const l = files.get(p) ?? []
+    for (const f of lists[i]!) {
+      const l = files.get(f.path) ?? []
       l.push(i)
-      files.set(p, l)
+      files.set(f.path, l)
+      if (isLink(f.mode)) symlinks.set(f.path, i)
     }
   })
   // in[i]: providers of i's requirements → whether any of those edges is a prerequisite
@@ -44,6 +50,15 @@ export const installOrder = (headers: ReadonlyArray<Header>): number[] => {
       for (const j of from) if (j !== i) incoming[i]!.set(j, (incoming[i]!.get(j) ?? false) || strong)
     }
   })
+  if (symlinks.size)
+    lists.forEach((list, i) => {
+      for (const f of list) {
+        for (let cut = f.path.lastIndexOf("/"); cut > 0; cut = f.path.lastIndexOf("/", cut - 1)) {
+          const j = symlinks.get(f.path.slice(0, cut))
+          if (j !== undefined && j !== i) incoming[i]!.set(j, true)
+        }
+      }
+    })
   const outgoing = Array.from({ length: n }, () => [] as number[])
   const indegree = incoming.map((m, i) => {
     for (const j of m.keys()) outgoing[j]!.push(i)
