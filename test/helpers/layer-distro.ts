@@ -13,7 +13,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { variant } from "../../src/formats/gvariant/value.js"
 import { commitTree } from "../../src/io/repo/commit.js"
@@ -28,6 +28,7 @@ interface Spec {
   readonly version: string
   readonly requires?: string[]
   readonly conflicts?: string[]
+  readonly provides?: string[]
   readonly files: Record<string, string>
   readonly dirs?: string[]
   readonly post?: string
@@ -39,7 +40,7 @@ Release: 1
 Summary: ${s.name} (strata layering fixture)
 License: MIT
 BuildArch: noarch
-${(s.requires ?? []).map((r) => `Requires: ${r}\n`).join("")}${(s.conflicts ?? []).map((r) => `Conflicts: ${r}\n`).join("")}
+${(s.requires ?? []).map((r) => `Requires: ${r}\n`).join("")}${(s.conflicts ?? []).map((r) => `Conflicts: ${r}\n`).join("")}${(s.provides ?? []).map((r) => `Provides: ${r}\n`).join("")}
 %description
 ${s.name} test package.
 
@@ -53,7 +54,7 @@ ${(s.dirs ?? []).map((d) => `%dir ${d}\n`).join("")}${Object.keys(s.files).map((
 `
 
 const v = (n: 1 | 2): Spec[] => [
-  { name: "base-lib", version: `${n}.0`, files: { "/usr/lib/base-lib.txt": `base-lib ${n}\\n` } },
+  { name: "base-lib", version: `${n}.0`, provides: ["/bin/sh"], files: { "/usr/lib/base-lib.txt": `base-lib ${n}\\n` } },
   { name: "base-extra", version: n === 1 ? "1.0" : "1.1", files: { "/usr/share/base-extra/readme": `extra ${n}\\n` } },
   {
     name: "hello", version: `${n}.0`, requires: ["base-lib"],
@@ -122,6 +123,11 @@ export const repoFile = (d: LayerDistro, n: 1 | 2, extra = "gpgcheck=0\n"): stri
 export const makeBase = async ({ repoDir, ref, n, work, d, etc = {} }: { repoDir: string; ref: string; n: 1 | 2; work: string; d: LayerDistro; etc?: Record<string, string> }): Promise<string> => {
   const root = join(work, `base-${n}-${Date.now()}`)
   makeOsTree(root, { prettyName: `Test OS ${n}`, etc: { "os.conf": `v${n}\n`, "yum.repos.d/fixture.repo": repoFile(d, n), ...etc } })
+  // a real shell for scriptlets: the static busybox (CI installs busybox-static)
+  rmSync(join(root, "usr/bin/sh"))
+  copyFileSync("/bin/busybox", join(root, "usr/bin/busybox"))
+  symlinkSync("busybox", join(root, "usr/bin/sh"))
+  symlinkSync("usr/bin", join(root, "bin"))
   const fronts = []
   for (const name of ["base-lib", "base-extra"]) {
     const path = d.rpm(n, name)

@@ -93,5 +93,6 @@ t.test("bad requests: one clear error", async (t) => {
   await t.rejects(buildLayeredCommit({ sysroot, base, origin: o({ requested: ["nosuchpkg"] }), configRoot }), /no package matches "nosuchpkg"/)
   await t.rejects(buildLayeredCommit({ sysroot, base, origin: o({ requested: ["needs-missing"] }), configRoot }), /nothing provides does-not-exist/)
   await t.rejects(buildLayeredCommit({ sysroot, base, origin: o({ requested: ["conflicting"] }), configRoot }), /conflicting.*base-lib|base-lib.*conflicting/)
+  await t.rejects(buildLayeredCommit({ sysroot, base, origin: o({ requested: ["failing-script"] }), configRoot }), /failing-script: the post script failed on purpose/)
   t.notOk(existsSync(join(sysroot, "ostree/repo/tmp/strata-layer-" + base.slice(0, 16))), "no work dir left")
 })

@@ -25,12 +25,16 @@ import { readRpmdb } from "../rpm/rpmdb.js"
 import { pkglistOfRpmdb } from "../rpm/rpmdb-pkglist.js"
 import { parseLayerState, hasPackageChanges, type LayerState } from "../sysroot/origin-layers.js"
 import { repoPath } from "../sysroot/layout.js"
-import { applyBasic, RPMDB, type InstallSource } from "./apply-basic.js"
+import { applyPackages } from "../rpm/apply.js"
+import { readPackageFront } from "../rpm/read.js"
+import type { Reason } from "../../lib/error.js"
+
+const RPMDB = "usr/share/rpm/rpmdb.sqlite"
 import { convertVar, listVar } from "./autovar.js"
 import { layerCommitMetadata } from "./commit-meta.js"
 import { LayerError } from "./error.js"
 import { fetchRepoPackage, verifyRpm } from "./fetch.js"
-import { checkoutLocal, describeLocal, importLocalCommit } from "./local.js"
+import { describeLocal, importLocalCommit, keepLocal, keptLocalPath } from "./local.js"
 import { resolveLayer, type LocalInput, type Resolution } from "./resolve.js"
 import { loadSources, type Sources } from "./sources.js"
 
@@ -74,36 +78,40 @@ export const baseCommitOf = async (sysroot: string, commit: string): Promise<str
 /** gpgcheck for local RPMs: on when any enabled repository of the system has it on. */
 const localGpgcheck = (s: Sources): boolean => s.repos.some((r) => r.config.gpgcheck)
 
-const locals = async (o: BuildLayerOptions, state: LayerState, sources: Sources, repo: Awaited<ReturnType<typeof openRepo>>, work: string): Promise<Map<string, LocalInput>> => {
+const locals = async (o: BuildLayerOptions, state: LayerState, sources: Sources): Promise<Map<string, LocalInput>> => {
   const out = new Map<string, LocalInput>()
   for (const l of [...state.requestedLocal, ...state.replaceLocal]) {
-    const file = o.localFiles?.[l.sha256]
-    if (file) {
-      const d = describeLocal(file)
-      if (d.sha256 !== l.sha256) throw new LayerError({ op: "local package", reason: "Invalid", path: file, detail: `changed since it was requested (sha256 ${d.sha256}, expected ${l.sha256})` })
-      await verifyRpm({ path: file, nevra: d.nevra, keyring: sources.allKeys, gpgcheck: localGpgcheck(sources) })
-      out.set(l.sha256, { sha256: l.sha256, front: d.front, source: { kind: "rpm", path: file } })
-    } else {
-      const c = await checkoutLocal({ repo, sha256: l.sha256, nevra: l.nevra, into: `${work}-pkgs` })
-      out.set(l.sha256, { sha256: l.sha256, front: c.front, source: { kind: "tree", dir: c.dir } })
-    }
+    const file = o.localFiles?.[l.sha256] ?? (existsSync(keptLocalPath(o.sysroot, l.sha256)) ? keptLocalPath(o.sysroot, l.sha256) : undefined)
+    if (!file) throw new LayerError({ op: "local package", reason: "NotFound", detail: `${l.nevra} (${l.sha256.slice(0, 12)}) is not kept in the repository; give its file again` })
+    const d = describeLocal(file)
+    if (d.sha256 !== l.sha256) throw new LayerError({ op: "local package", reason: "Invalid", path: file, detail: `changed since it was requested (sha256 ${d.sha256}, expected ${l.sha256})` })
+    await verifyRpm({ path: file, nevra: d.nevra, keyring: sources.allKeys, gpgcheck: localGpgcheck(sources) })
+    out.set(l.sha256, { sha256: l.sha256, front: d.front, path: file })
   }
   return out
 }
 
-const sourcesOf = async (r: Resolution, sources: Sources, cacheDir: string): Promise<InstallSource[]> => {
-  const out: InstallSource[] = []
+/** The package files to install, in the solver's order: downloaded and verified, or local. */
+const filesOf = async (r: Resolution, sources: Sources, cacheDir: string): Promise<string[]> => {
+  const out: string[] = []
   for (const c of r.install) {
     if (c.kind === "local") {
-      out.push(c.local.source.kind === "rpm" ? { kind: "rpm", path: c.local.source.path, front: c.local.front } : { kind: "tree", dir: c.local.source.dir, front: c.local.front })
+      out.push(c.local.path)
       continue
     }
     const src = sources.repos.find((x) => x.config.id === c.repo)!
     const path = await fetchRepoPackage({ cacheDir, repo: c.repo, baseurl: src.index.baseurl, pkg: c.pkg })
-    const front = await verifyRpm({ path, nevra: c.nevra, ...(sources.keyrings.get(c.repo) ? { keyring: sources.keyrings.get(c.repo)! } : {}), gpgcheck: src.config.gpgcheck })
-    out.push({ kind: "rpm", path, front })
+    await verifyRpm({ path, nevra: c.nevra, ...(sources.keyrings.get(c.repo) ? { keyring: sources.keyrings.get(c.repo)! } : {}), gpgcheck: src.config.gpgcheck })
+    out.push(path)
   }
   return out
+}
+
+/** apply.ts's failures as one line naming the package (a scriptlet's output kept, its lines joined). */
+const applyError = (e: unknown): LayerError => {
+  const x = e as { _tag?: string; reason?: Reason; detail?: string; message?: string }
+  const detail = (x.detail ?? x.message ?? String(e)).trim().split("\n").map((l) => l.trim()).filter(Boolean).join(" | ")
+  return new LayerError({ op: x._tag === "ScriptletError" ? "scriptlet" : "apply", reason: x.reason ?? "Io", detail })
 }
 
 /** `cp -a` keeps owners, modes, xattrs and symlinks, and makes new inodes (the base's are the repo's objects). */
@@ -130,7 +138,6 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
   const work = o.workDir ?? layerWorkDir(o.sysroot, o.base)
   const cacheDir = o.cacheDir ?? layerCacheDir(o.sysroot)
   rmSync(work, { recursive: true, force: true })
-  rmSync(`${work}-pkgs`, { recursive: true, force: true })
   try {
     mkdirSync(join(work, ".."), { recursive: true })
     await checkout(repo, { rev: o.base, destination: work })
@@ -142,18 +149,24 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
       const base = readRpmdb(dbPath).map((p) => p.header)
       const needRepos = state.requested.length > 0 || state.replace.length > 0
       const sources = await loadSources({ root: o.configRoot, cacheDir, needed: needRepos })
-      const localInputs = await locals(o, state, sources, repo, work)
+      const localInputs = await locals(o, state, sources)
       r = resolveLayer({ base, sources, state, locals: localInputs, ...(o.arch ? { arch: o.arch } : {}) })
-      const install = await sourcesOf(r, sources, cacheDir)
+      const files = await filesOf(r, sources, cacheDir)
       if (existsSync(join(work, "usr/etc")) && !existsSync(join(work, "etc"))) copyTree(join(work, "usr/etc"), join(work, "etc"))
       const baseVar = listVar(work)
       keepBaseDb(work)
-      await applyBasic({ root: work, install, erase: r.erase, cacheDir: join(cacheDir, "import") })
+      // replacements are upgrades/downgrades of the same name: only removals are erasures
+      const removedNevras = r.removed.map(nevraOfHeader)
+      try {
+        await applyPackages({ root: work, cacheDir: join(cacheDir, "import"), install: files.map((path) => ({ path })), erase: removedNevras })
+      } catch (e) {
+        throw applyError(e)
+      }
       if (existsSync(join(work, "etc"))) {
         rmSync(join(work, "usr/etc"), { recursive: true, force: true })
         renameSync(join(work, "etc"), join(work, "usr/etc"))
       }
-      convertVar({ root: work, packages: install.map((s, i) => ({ name: r.install[i]!.name, header: s.front.header })), baseVar })
+      convertVar({ root: work, packages: r.install.map((c) => ({ name: c.name, header: (c.kind === "local" ? c.local.front : readPackageFront(files[r.install.indexOf(c)]!)).header })), baseVar })
       installed = readRpmdb(dbPath).map((p) => p.header)
     }
     if (state.regenerateInitramfs || state.initramfsEtc.length) {
@@ -175,6 +188,7 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
     for (const [sha, file] of Object.entries(o.localFiles ?? {})) {
       if ([...state.requestedLocal, ...state.replaceLocal].some((l) => l.sha256 === sha)) {
         await importLocalCommit({ repo, path: file, cacheDir: join(cacheDir, "import"), ownersFrom: o.configRoot })
+        keepLocal(o.sysroot, file, sha)
       }
     }
     return {
@@ -187,7 +201,6 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
     }
   } finally {
     rmSync(work, { recursive: true, force: true })
-    rmSync(`${work}-pkgs`, { recursive: true, force: true })
   }
 }
 

@@ -2,17 +2,17 @@
  * Local RPMs (`strata install ./x.rpm`, `override replace ./x.rpm`): checked, then — once the
  * layered commit that uses them exists — imported as commits on `rpmostree/pkg/<name>/<evr>.<arch>`
  * (their unpacked tree, with the package's lead+signature+header in `rpmostree.metadata`), so a
- * later upgrade re-applies them without the file.
+ * later upgrade re-applies them without the file (a copy of the file is kept too: keepLocal).
  */
-import { mkdirSync, rmSync } from "node:fs"
-import { join } from "node:path"
+import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { repoPath } from "../sysroot/layout.js"
 import { lookup, variant } from "../../formats/gvariant/value.js"
 import { number, string } from "../../formats/rpm/header.js"
 import { nevraOf, packageArch } from "../../formats/rpm/info.js"
 import { formatEvr } from "../../formats/rpm/evr.js"
 import { parsePackageFront, type PackageFront } from "../../formats/rpm/package.js"
 import { T } from "../../formats/rpm/tags.js"
-import { checkout } from "../repo/checkout.js"
 import { commitTree } from "../repo/commit.js"
 import { loadCommit } from "../repo/object-read.js"
 import { readRef } from "../repo/refs.js"
@@ -73,18 +73,20 @@ export const importLocalCommit = async ({ repo, path, cacheDir, ownersFrom }: { 
   return r.commit
 }
 
-/** A pkg commit checked out for re-application: its tree and front, by the origin's entry. */
-export const checkoutLocal = async ({ repo, sha256, nevra, into }: { repo: Repo; sha256: string; nevra: string; into: string }): Promise<{ dir: string; front: PackageFront }> => {
-  const ref = refOfNevra(nevra)
-  const c = await readRef(repo, "heads", ref)
-  const commit = c ? await loadCommit(repo, c) : undefined
-  const meta = commit ? lookup(commit.metadata, "rpmostree.metadata") : undefined
-  if (!commit || !meta || lookup(commit.metadata, "rpmostree.metadata_sha256")?.value !== sha256) {
-    throw new LayerError({ op: "local package", reason: "NotFound", detail: `${nevra} (${sha256.slice(0, 12)}) is not imported in the repository (ref ${ref}); install it again from its file` })
-  }
-  const dir = join(into, sha256)
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(into, { recursive: true })
-  await checkout(repo, { rev: c!, destination: dir })
-  return { dir, front: parsePackageFront(meta.value as Uint8Array) }
+/**
+ * Where a local RPM is kept for re-application (an upgrade re-layers it onto the new base):
+ * `<repo>/strata/local-rpms/<sha256>.rpm`, beside the pkg commit rpm-ostree would keep. The
+ * package applier installs from package files, which a pkg commit's unpacked tree is not.
+ */
+export const keptLocalPath = (sysroot: string, sha256: string): string => join(repoPath(sysroot), "strata", "local-rpms", `${sha256}.rpm`)
+
+/** Copies a local RPM to keptLocalPath (atomic; idempotent). */
+export const keepLocal = (sysroot: string, path: string, sha256: string): string => {
+  const dest = keptLocalPath(sysroot, sha256)
+  if (existsSync(dest)) return dest
+  mkdirSync(dirname(dest), { recursive: true })
+  const tmp = `${dest}.tmp-${process.pid}`
+  copyFileSync(path, tmp)
+  renameSync(tmp, dest)
+  return dest
 }

@@ -29,8 +29,8 @@ import type { Sources } from "./sources.js"
 export interface LocalInput {
   readonly sha256: string
   readonly front: PackageFront
-  /** Its unpacked tree or .rpm, as the applier takes it. */
-  readonly source: { readonly kind: "rpm"; readonly path: string } | { readonly kind: "tree"; readonly dir: string }
+  /** The verified .rpm file. */
+  readonly path: string
 }
 
 export type Chosen =
