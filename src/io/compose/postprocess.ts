@@ -98,7 +98,14 @@ const readonlyExecutables = (root: string): void => {
       const p = join(dir, n)
       const st = lstatSync(p)
       if (st.isDirectory()) walk(p)
-      else if (st.isFile() && st.mode & 0o111 && st.mode & 0o222) chmodSync(p, st.mode & 0o7777 & ~0o222)
+      else if (st.isFile() && st.mode & 0o111 && st.mode & 0o222) {
+        // a file hardlinked from the import cache gets its own copy first: the cache must not change
+        if (st.nlink > 1) {
+          copyFileSync(p, `${p}.strata-tmp`)
+          chmodSync(`${p}.strata-tmp`, st.mode & 0o7777 & ~0o222)
+          renameSync(`${p}.strata-tmp`, p)
+        } else chmodSync(p, st.mode & 0o7777 & ~0o222)
+      }
     }
   }
   if (existsSync(join(root, "usr"))) walk(join(root, "usr"))
