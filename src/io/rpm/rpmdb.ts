@@ -200,6 +200,11 @@ export const updateRpmdb = ({ path, remove = [], add = [], installTime = Math.fl
   try {
     // folds a copied WAL into the file; strata's databases need no WAL (rpm turns it back on)
     db.exec("PRAGMA journal_mode = DELETE")
+    // The copy is private until renamed, and discarded on failure: no rollback journal and no
+    // fsync needed (they were most of a small transaction's time). Whoever makes the tree
+    // durable (an ostree commit) syncs it then.
+    db.exec("PRAGMA journal_mode = OFF")
+    db.exec("PRAGMA synchronous = OFF")
     createSchema(db)
     db.exec("BEGIN")
     let removed = 0
