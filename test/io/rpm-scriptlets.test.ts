@@ -29,6 +29,17 @@ t.test("scriptlets in bubblewrap", async (t) => {
   await run(sh("echo tmp > /tmp/x; echo run > /run/x"))
   t.notOk(existsSync(join(root, "tmp/x")) || existsSync(join(root, "run/x")), "/tmp and /run are tmpfs")
 
+  // A tree composed for OSTree: /tmp is the dangling symlink tmp → sysroot/tmp.
+  const { mkdirSync, renameSync, symlinkSync, readdirSync } = await import("node:fs")
+  renameSync(join(root, "tmp"), join(root, "tmp.dir"))
+  mkdirSync(join(root, "sysroot"), { recursive: true })
+  symlinkSync("sysroot/tmp", join(root, "tmp"))
+  t.equal((await run(sh("echo ok > /tmp/y && cat /tmp/y"))).output, "ok\n", "/tmp works through the ostree skeleton's symlink")
+  t.same(readdirSync(join(root, "sysroot")), [], "and nothing was created in the tree")
+  const { rmSync: rm } = await import("node:fs")
+  rm(join(root, "tmp"))
+  renameSync(join(root, "tmp.dir"), join(root, "tmp"))
+
   const slow = await run(sh("echo started; sleep 10"), { timeoutMs: 500 }).catch((e: unknown) => e)
   t.ok(slow instanceof ScriptletError)
   t.match((slow as ScriptletError).message, /%post scriptlet of x-1-1\.noarch failed \(timed out after 1 s\); its output:\n {2}started/)

@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { composeError } from "./error.js"
+import { scratchMounts } from "../rpm/bwrap-mounts.js"
 
 export interface ScriptResult {
   readonly code: number | null
@@ -25,7 +26,7 @@ export const runInRoot = async ({ root, script, name, env = {} }: { root: string
     chmodSync(join(dir, "script"), 0o755)
     const args = [
       "--bind", root, "/",
-      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
+      "--proc", "/proc", "--dev", "/dev", ...scratchMounts(root),
       "--ro-bind", dir, "/run/strata-postprocess",
       "--chdir", "/",
       "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent",

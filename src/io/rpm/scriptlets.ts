@@ -14,6 +14,7 @@ import * as Data from "effect/Data"
 import type { Reason } from "../../lib/error.js"
 import { numbers, string, strings, type Header } from "../../formats/rpm/header.js"
 import { T } from "../../formats/rpm/tags.js"
+import { scratchMounts } from "./bwrap-mounts.js"
 
 export type ScriptKind = "pretrans" | "pre" | "post" | "preun" | "postun" | "posttrans" | "filetriggerin" | "transfiletriggerin"
 
@@ -139,7 +140,7 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
     const argv = [...script.prog]
     const bwrap = [
       "--bind", o.root, "/",
-      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
+      "--proc", "/proc", "--dev", "/dev", ...scratchMounts(o.root),
       "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/", "--clearenv",
       "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin",
     ]
