@@ -198,3 +198,22 @@ t.test("applying onto a root rpm installed (its WAL-mode rpmdb), and rpm reading
   t.notOk(rpmQa(root).includes("extra-a-1.0-1.noarch"))
   t.notOk(existsSync(join(root, "usr/bin/extra-a")))
 })
+
+t.test("file conflicts are refused before anything changes, shared identical files are fine", async (t) => {
+  const dir = tmp(t)
+  const pkg = (name: string, content: string): string => {
+    writeFileSync(join(dir, `${name}.rpm`), writePackage({ name, files: [{ path: "/usr/share/shared/file", mode: 0o100644, data: Buffer.from(content) }, { path: "/usr/share/shared", mode: 0o40755 }] }))
+    return join(dir, `${name}.rpm`)
+  }
+  const [a, b, c] = [pkg("pa", "one\n"), pkg("pb", "two\n"), pkg("pc", "one\n")]
+  const root = join(tmp(t), "root")
+  const cacheDir = join(tmp(t), "cache")
+  await t.rejects(applyPackages({ root, cacheDir, install: paths([a, b]) }), { reason: "Invalid", message: /file \/usr\/share\/shared\/file from install of pb-1\.0-1\.\S+ conflicts with file from package pa-1\.0-1\.\S+/ })
+  t.notOk(existsSync(root), "nothing written")
+  await applyPackages({ root, cacheDir, install: paths([a, c]) })
+  t.same(rpmQa(root), ["pa-1.0-1.noarch", "pc-1.0-1.noarch"].map((n) => n.replace("noarch", sh("rpm", ["-qp", "--qf", "%{ARCH}", a]))).sort())
+  await t.rejects(applyPackages({ root, cacheDir, install: paths([b]) }), /conflicts with file from package pa-1\.0-1/, "against installed packages too")
+  // erasing pa alone leaves the file pc still owns
+  await applyPackages({ root, cacheDir, erase: ["pa"] })
+  t.equal(readFileSync(join(root, "usr/share/shared/file"), "utf8"), "one\n")
+})

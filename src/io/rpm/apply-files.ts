@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto"
 import { lstatSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync } from "node:fs"
 import { join } from "node:path"
-import { fileDigestAlgo, files as headerFiles, FILE, isDir, isReg, type RpmFile } from "../../formats/rpm/files.js"
+import { fileDigestAlgo, filePaths, files as headerFiles, FILE, isDir, isLink, isReg, type RpmFile } from "../../formats/rpm/files.js"
 import type { Header } from "../../formats/rpm/header.js"
 import { lstatMaybe } from "./tree.js"
 
@@ -135,4 +135,41 @@ export const configPlan = ({ root, header, old, owned, warnings }: {
   return () => {
     for (const f of after) f()
   }
+}
+
+/** What makes two packages' copies of a path the same file, as rpm compares them. */
+const sameFile = (a: RpmFile, b: RpmFile): boolean => {
+  if (isDir(a.mode) && isDir(b.mode)) return true
+  if (a.flags & FILE.GHOST || b.flags & FILE.GHOST) return true
+  if ((a.mode & 0o170000) !== (b.mode & 0o170000)) return false
+  if (isLink(a.mode)) return a.linkto === b.linkto
+  return a.digest === b.digest && a.mode === b.mode && a.user === b.user && a.group === b.group
+}
+
+/**
+ * rpm's file conflict check: two packages that stay installed after the transaction may both
+ * own a path only when it is the same directory, symlink or file (same content, mode and
+ * owner). Returns rpm's message for the first conflict, or undefined.
+ */
+export const fileConflict = (
+  incoming: ReadonlyArray<{ readonly nevra: string; readonly header: Header }>,
+  staying: ReadonlyArray<{ readonly nevra: string; readonly header: Header }>,
+): string | undefined => {
+  const owners = new Map<string, { nevra: string; file: RpmFile }>()
+  for (const p of incoming) {
+    for (const f of headerFiles(p.header)) {
+      const was = owners.get(f.path)
+      if (was && !sameFile(was.file, f)) return `file ${f.path} from install of ${p.nevra} conflicts with file from package ${was.nevra}`
+      if (!was) owners.set(f.path, { nevra: p.nevra, file: f })
+    }
+  }
+  for (const p of staying) {
+    // most installed packages share no path with the new ones: compare names before parsing files
+    if (!filePaths(p.header).some((path) => owners.has(path))) continue
+    for (const f of headerFiles(p.header)) {
+      const mine = owners.get(f.path)
+      if (mine && !sameFile(mine.file, f)) return `file ${f.path} from install of ${mine.nevra} conflicts with file from package ${p.nevra}`
+    }
+  }
+  return undefined
 }

@@ -25,7 +25,7 @@ import { findRpmdb, readRpmdb, RPMDB_PATHS, updateRpmdb, type InstalledPackage }
 import { runScriptlet, scriptOf, ScriptletError, type Script, type ScriptKind } from "./scriptlets.js"
 import { checkLinked, fireFileTriggers, newPathsOf, type LinkedFile } from "./apply-triggers.js"
 import { installOrder, eraseOrder } from "./apply-order.js"
-import { configPlan, removePackageFiles } from "./apply-files.js"
+import { configPlan, fileConflict, removePackageFiles } from "./apply-files.js"
 import { lstatMaybe } from "./tree.js"
 
 export interface ApplyOptions {
@@ -128,6 +128,11 @@ const plan = (o: ApplyOptions): Plan => {
   const finalOwned = new Set<string>()
   for (const p of installed) if (!leaving.has(p.hnum)) for (const path of filePaths(p.header)) finalOwned.add(path)
   for (const f of fronts) for (const path of filePaths(f.header)) finalOwned.add(path)
+  const conflict = fileConflict(
+    fronts.map((f) => ({ nevra: nevraOf(f.header), header: f.header })),
+    installed.filter((p) => !leaving.has(p.hnum)).map((p) => ({ nevra: nevraOf(p.header), header: p.header })),
+  )
+  if (conflict) throw invalid(conflict)
   return { dbPath, installed, fronts, order: installOrder(fronts.map((f) => f.header)), replaces, erasing: [...erasing.values()], leaving, finalOwned }
 }
 
