@@ -13,7 +13,8 @@ import { cleanup } from "./cleanup.js"
 import { kargs } from "./kargs.js"
 import { upgradeCommands } from "./upgrade.js"
 import { dbCommands } from "./db.js"
+import { initramfsCommands } from "./initramfs.js"
 import { layerCommands } from "./layer.js"
 import { composeCommands } from "./compose.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands, ...composeCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands, ...composeCommands, ...initramfsCommands]

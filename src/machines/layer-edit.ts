@@ -9,8 +9,11 @@
  *   override replace ./x.rpm   [overrides] replace-local;  --from repo=R P: replace=repo=R,P
  *   override reset P | --all   the overrides naming P (or all) removed
  *   reset [--overlays] [--overrides]   packages and/or overrides (both, and initramfs state, by default)
+ *   initramfs --enable [--arg=A]… | --disable   [rpmostree] regenerate-initramfs, initramfs-args
+ *   initramfs-etc --track=F | --untrack=F | --untrack-all   [rpmostree] initramfs-etc
  */
 import type { LayerState, LocalPackage } from "../io/sysroot/origin-layers.js"
+import { checkEtcPath } from "../io/initramfs/etc-overlay.js"
 import { TransactionError } from "./runtime/error.js"
 
 export type LayerEdit =
@@ -20,6 +23,8 @@ export type LayerEdit =
   | { readonly op: "override-replace"; readonly locals: ReadonlyArray<LocalPackage>; readonly from?: { readonly repo: string; readonly packages: ReadonlyArray<string> } }
   | { readonly op: "override-reset"; readonly packages: ReadonlyArray<string>; readonly all?: boolean }
   | { readonly op: "reset"; readonly overlays?: boolean; readonly overrides?: boolean }
+  | { readonly op: "initramfs"; readonly enable: boolean; readonly args: ReadonlyArray<string> }
+  | { readonly op: "initramfs-etc"; readonly track: ReadonlyArray<string>; readonly untrack: ReadonlyArray<string>; readonly untrackAll?: boolean }
 
 /** What the plan knows of the base: its package names (to refuse requests that are no-ops). */
 export interface BaseInfo {
@@ -105,6 +110,27 @@ export const applyEdit = (s: LayerState, e: LayerEdit, base: BaseInfo): LayerSta
         ...(e.overrides || both ? { remove: [], replaceLocal: [], replace: [] } : {}),
         ...(both ? { regenerateInitramfs: false, initramfsArgs: [], initramfsEtc: [] } : {}),
       }
+    }
+    case "initramfs": {
+      // rpmostreed-transaction-types.cxx initramfs_state: args are not compared; any given reruns
+      if (!e.enable && e.args.length) invalid("initramfs", "cannot combine --disable and --arg")
+      if (s.regenerateInitramfs === e.enable && s.initramfsArgs.length === 0 && e.args.length === 0) {
+        invalid("initramfs", `initramfs regeneration state is already ${e.enable ? "enabled" : "disabled"}`)
+      }
+      return { ...s, regenerateInitramfs: e.enable, initramfsArgs: e.enable ? [...e.args] : [] }
+    }
+    case "initramfs-etc": {
+      const wrap = (p: string): string => {
+        try {
+          return checkEtcPath(p)
+        } catch (x) {
+          return invalid("initramfs-etc", (x as Error).message.replace(/^initramfs-etc: /, ""))
+        }
+      }
+      const track = e.track.map(wrap)
+      const untrack = e.untrack.map(wrap)
+      const kept = e.untrackAll ? [] : s.initramfsEtc.filter((f) => !untrack.includes(f))
+      return { ...s, initramfsEtc: uniq([...kept, ...track]).sort() }
     }
   }
 }

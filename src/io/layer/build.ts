@@ -32,6 +32,7 @@ import type { Reason } from "../../lib/error.js"
 const RPMDB = "usr/share/rpm/rpmdb.sqlite"
 import { convertVar, listVar } from "./autovar.js"
 import { layerCommitMetadata } from "./commit-meta.js"
+import { regenerateInitramfs } from "../initramfs/regenerate.js"
 import { LayerError } from "./error.js"
 import { fetchRepoPackage, verifyRpm } from "./fetch.js"
 import { describeLocal, importLocalCommit, keepLocal, keptLocalPath } from "./local.js"
@@ -170,7 +171,18 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
       installed = readRpmdb(dbPath).map((p) => p.header)
     }
     if (state.regenerateInitramfs || state.initramfsEtc.length) {
-      throw new LayerError({ op: "initramfs", reason: "Unsupported", detail: "regenerating the initramfs is not available in this build (the origin asks for it: strata initramfs --disable)" })
+      // rpm-ostree: dracut with the base's compose-time arguments (else --no-hostonly) + the origin's,
+      // the merge deployment's /etc; initramfs-etc alone only adds the tracked files
+      const baseArgs = lookup(baseCommit.metadata, "rpmostree.initramfs-args")
+      const mergeEtc = join(o.configRoot, "etc")
+      await regenerateInitramfs({
+        root: work,
+        args: state.initramfsArgs,
+        ...(baseArgs?.type === "as" ? { baseArgs: baseArgs.value as string[] } : {}),
+        etcFiles: state.initramfsEtc,
+        ...(existsSync(mergeEtc) ? { etcDir: mergeEtc } : {}),
+        dracut: state.regenerateInitramfs,
+      })
     }
     const { commit } = await commitTree(repo, {
       orphan: true,
