@@ -19,6 +19,7 @@ import type { Header } from "../../formats/rpm/header.js"
 import { nevraOf as nevraOfHeader } from "../../formats/rpm/info.js"
 import { checkout } from "../repo/checkout.js"
 import { commitTree } from "../repo/commit.js"
+import { scanDevino } from "../repo/devino.js"
 import { loadCommit } from "../repo/object-read.js"
 import { openRepo } from "../repo/repo.js"
 import { readRpmdb } from "../rpm/rpmdb.js"
@@ -188,6 +189,9 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
       orphan: true,
       parent: o.base,
       trees: [{ dir: work }],
+      // the base's files are still hardlinks to their objects: committed unread (ostree's
+      // --link-checkout-speedup); only what the packages added or changed is hashed
+      devino: scanDevino(repo),
       metadata: layerCommitMetadata({
         base: baseCommit.metadata,
         requested: [...state.requested, ...state.requestedLocal.map((l) => l.nevra)],
