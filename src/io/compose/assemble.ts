@@ -9,6 +9,8 @@ import { lstatSync, mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { FILE, files as headerFiles } from "../../formats/rpm/files.js"
 import { applyPackages } from "../rpm/apply.js"
+import { ScriptletError } from "../rpm/scriptlets.js"
+import { composeError } from "./error.js"
 import { readPackageFront, type PackageFile } from "../rpm/read.js"
 
 export interface AssembleOptions {
@@ -31,12 +33,21 @@ const langWanted = (lang: string, langs: ReadonlyArray<string> | undefined): boo
 
 export const assembleRoot = async (o: AssembleOptions): Promise<AssembleResult> => {
   mkdirSync(o.root, { recursive: true })
-  await applyPackages({
-    root: o.root,
-    cacheDir: o.importCache,
-    install: o.packages.map((path) => ({ path })),
-    ...(o.installTime !== undefined ? { installTime: o.installTime } : {}),
-  })
+  try {
+    await applyPackages({
+      root: o.root,
+      cacheDir: o.importCache,
+      install: o.packages.map((path) => ({ path })),
+      ...(o.installTime !== undefined ? { installTime: o.installTime } : {}),
+    })
+  } catch (e) {
+    // one line for the CLI: the scriptlet's last lines of output joined
+    if (e instanceof ScriptletError) {
+      const out = e.output.trim().split("\n").map((l) => l.trim()).filter(Boolean).slice(-5).join(" / ")
+      throw composeError("compose assemble", "Invalid", `%${e.kind} scriptlet of ${e.pkg} failed${out ? `: ${out}` : ""}`)
+    }
+    throw e
+  }
   const fronts = o.packages.map((p) => readPackageFront(p))
   for (const pkg of fronts) {
     for (const f of headerFiles(pkg.header)) {
