@@ -2,7 +2,7 @@
 // the rpmdb strata writes, and `rpm --root -i/-U/-e` of the same packages into a second root
 // leaves the same scriptlet marks and the same files.
 import t from "tap"
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs"
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { spawnSync } from "node:child_process"
 import { sh, tmp } from "../helpers/tmp.js"
@@ -24,7 +24,7 @@ const rpmOracle = (root: string, args: ReadonlyArray<string>): void => {
 const read = (root: string, p: string): string => readFileSync(join(root, p), "utf8")
 /** type, mode, size and target/content of every entry, minus the rpmdb. */
 const listing = (root: string): string =>
-  sh("bash", ["-c", `cd ${root} && find . -path ./usr/share/rpm -prune -o -printf '%p %y %m %s %l\\n' | sort`])
+  sh("bash", ["-c", `cd ${root} && find . -path ./usr/share/rpm -prune -o -printf '%p %y %m %u:%g %s %l\\n' | sort`])
 
 const noIndex = (l: string): string => l.replace(/^\. d \d+/m, "").replace(/^\.\/var\/lib\/fixture-docs\/index .*\n/m, "")
 
@@ -42,6 +42,8 @@ t.test("install the base set into an empty root, as rpm does", async (t) => {
   t.equal(read(root, "usr/bin/hello"), '#!/bin/sh\necho "hello from fixture 1"\n')
   t.equal(read(root, "var/lib/scripted/marks"), "pre 1 v1\npost 1 v1\nposttrans 1 v1\n")
   t.match(read(root, "etc/passwd"), /^scripted:x:901:901:/m, "%pre added its user")
+  const st = statSync(join(root, "var/lib/scripted"))
+  t.same([st.uid, st.gid, st.mode & 0o7777], [901, 901, 0o750], "a directory owned by the user its own %pre created")
   t.equal(read(root, "var/lib/fixture-docs/index"), "trigger 0 \n/usr/share/fixture-docs\n/usr/share/fixture-docs/base.txt\n", "the file trigger got the matching paths")
   t.same(r.scripts.map((s) => `${s.pkg.replace(/-\d.*/, "")}:${s.kind}:${s.ok}`), ["scripted:pre:true", "scripted:post:true", "scripted:posttrans:true", "fixture-docs-index:filetriggerin:true"])
   t.same(r.warnings, [])

@@ -130,6 +130,16 @@ const tailLines = (s: string): string => {
 
 const which = (kind: ScriptKind): string => `%${kind}`
 
+/**
+ * Every namespace but the user one when strata runs as root: a user namespace maps only uid 0,
+ * and root inside it loses its override on files owned by anyone else (a %post could not write
+ * into the 0750 directory of the user its own %pre created). rpm-ostree unshares the same set.
+ * Unprivileged, bubblewrap needs the user namespace (--unshare-all).
+ */
+const UNSHARE = process.getuid?.() === 0
+  ? ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+  : ["--unshare-all"]
+
 /** Runs one scriptlet inside `root`; resolves with its output, rejects with a ScriptletError. */
 export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun> => {
   const { script } = o
@@ -141,7 +151,7 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
     const bwrap = [
       "--bind", o.root, "/",
       "--proc", "/proc", "--dev", "/dev", ...scratchMounts(o.root),
-      "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/", "--clearenv",
+      ...UNSHARE, "--die-with-parent", "--new-session", "--chdir", "/", "--clearenv",
       "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin",
     ]
     if (script.body !== "") {
