@@ -184,6 +184,11 @@ t.test("hostile packages stay refused", async (t) => {
   t.notOk(existsSync("/tmp/evil"))
   t.same(readdirSync(root), ["keep"], "nothing written")
   await t.rejects(applyPackages({ root, cacheDir: join(tmp(t), "cache"), install: paths([d.v1["hello"]!, d.v1["hello"]!]) }), { reason: "Invalid", message: /hello is in the install set twice/ })
+  // in a set, the hostile package stops the transaction before any scriptlet of a later package runs
+  const root2 = join(tmp(t), "root2")
+  await t.rejects(applyPackages({ root: root2, cacheDir: join(tmp(t), "cache"), install: paths([...d.base1, d.localRpms.hostile]) }), /is not in the header/)
+  t.notOk(existsSync(join(root2, "var/lib/scripted/marks")), "scripted's %pre never ran")
+  t.notOk(existsSync("/tmp/evil"))
 })
 
 t.test("applying onto a root rpm installed (its WAL-mode rpmdb), and rpm reading the result", async (t) => {

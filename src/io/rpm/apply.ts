@@ -140,22 +140,27 @@ const plan = (o: ApplyOptions): Plan => {
  * Unpacks the packages into the import cache ahead of the transaction, two at a time, so
  * decompression overlaps scripts and checkouts. Owners are read from the root as it is when
  * each import starts; a package whose owners change before its turn (a user added by an earlier
- * %pre) is imported again under its new owners key at its turn. Failures are left for the
- * in-order import to report.
+ * %pre) is imported again under its new owners key at its turn. The first failure (a corrupt or
+ * hostile package) is kept, so the transaction stops before running anything more.
  */
 const prefetcher = (paths: ReadonlyArray<string>, cacheDir: string, root: string) => {
   const started: Array<Promise<unknown>> = []
   let next = 0
   let stopped = false
+  let failure: unknown
   const pump = async (): Promise<void> => {
-    while (!stopped && next < paths.length) {
+    while (!stopped && failure === undefined && next < paths.length) {
       const k = next++
-      started[k] = importPackage({ path: paths[k]!, cacheDir, ownersFrom: root }).catch(() => undefined)
+      started[k] = importPackage({ path: paths[k]!, cacheDir, ownersFrom: root }).catch((e: unknown) => void (failure ??= e))
       await started[k]
     }
   }
   const pumps = [pump(), pump()]
   return {
+    /** Throws the first failed import, if any. */
+    check: (): void => {
+      if (failure !== undefined) throw failure
+    },
     /** Waits for the prefetch of the k-th path if it has started. */
     wait: async (k: number): Promise<void> => void (await started[k]),
     /** Starts nothing more; resolves once nothing is running. */
@@ -204,8 +209,11 @@ const apply = async (o: ApplyOptions): Promise<ApplyResult> => {
     for (const [k, i] of order.entries()) {
       const front = fronts[i]!
       const h = front.header
-      await run(h, "pre", [count(i)])
+      pre.check()
       await pre.wait(k)
+      // verified and unpacked before its %pre runs; again after it, in case it added an owner
+      await importPackage({ path: front.path, cacheDir: o.cacheDir, ownersFrom: root })
+      await run(h, "pre", [count(i)])
       const { dir } = await importPackage({ path: front.path, cacheDir: o.cacheDir, ownersFrom: root })
       const config = new Set(headerFiles(h).filter((f) => f.flags & FILE.CONFIG).map((f) => f.path.slice(1)))
       const finish = configPlan({ root, header: h, old: replaces[i]![0]?.header, owned: ownedNow, warnings })
