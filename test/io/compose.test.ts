@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { spawnSync } from "node:child_process"
 import { buildDistro, BASE_PACKAGES } from "../helpers/distro.js"
 import { sh, strata, tmp } from "../helpers/tmp.js"
+import { sysrootTmp } from "../helpers/sysroot.js"
 
 const REF = "strata/fixture/x86_64/base"
 
@@ -113,6 +114,19 @@ t.test("compose the fixture treefile; ostree and rpm read the result", async (t)
   t.equal(meta(repo, "ostree.linux"), `'${d.kver2}'`)
   t.match(meta(repo, "rpmostree.rpmdb.pkglist"), /\('hello', '0', '2\.0', '1', 'x86_64'\)/)
   t.match(sh("ostree", [`--repo=${repo}`, "fsck"]), /no errors found/)
+  // ostree admin deploys the commit: kernel and initramfs found, /usr/etc merged into /etc
+  const sysroot = sysrootTmp(t)
+  sh("ostree", ["admin", "init-fs", sysroot])
+  sh("ostree", ["admin", `--sysroot=${sysroot}`, "os-init", "fixture"])
+  sh("ostree", [`--repo=${join(sysroot, "ostree", "repo")}`, "pull-local", repo, REF])
+  sh("ostree", ["admin", `--sysroot=${sysroot}`, "deploy", "--os=fixture", REF])
+  t.match(sh("ostree", ["admin", `--sysroot=${sysroot}`, "status"]), new RegExp(`fixture ${c2}\\.0\n\\s+Version: fixture\\.1`), "ostree admin status shows the deployment")
+  const entries = readdirSync(join(sysroot, "boot", "loader", "entries"))
+  t.equal(entries.length, 1)
+  const entry = readFileSync(join(sysroot, "boot", "loader", "entries", entries[0]!), "utf8")
+  t.match(entry, new RegExp(`^linux /ostree/fixture-[0-9a-f]{64}/vmlinuz-${d.kver2.replace(/[.]/g, "\\.")}$`, "m"))
+  t.match(entry, /^initrd \/ostree\/fixture-[0-9a-f]{64}\/initramfs-/m)
+  t.ok(existsSync(join(sysroot, "ostree", "deploy", "fixture", "deploy", `${c2}.0`, "etc", "motd")), "/etc of the deployment from /usr/etc")
   // --force-nocache composes again even so
   const forced = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, "--force-nocache", d.treefile2])
   t.equal(forced.status, 0, forced.stderr)
@@ -137,8 +151,10 @@ t.test("JSON treefile with documentation: false, remove-files, remove-from-packa
     "postprocess-script": "post.sh",
     "machineid-compat": true,
   }))
-  const r = strata(["compose", "tree", "--repo", repo, "--cachedir", join(dir, "cache"), join(dir, "t.json")])
+  const workdir = join(dir, "work")
+  const r = strata(["compose", "tree", "--repo", repo, "--cachedir", join(dir, "cache"), "--workdir", workdir, join(dir, "t.json")])
   t.equal(r.status, 0, r.stderr)
+  t.notOk(existsSync(workdir), "--workdir removed once the ref moved")
   const ls = sh("ostree", [`--repo=${repo}`, "ls", "-R", "test/x86_64/json"])
   t.notMatch(ls, /hello-v1-only/, "remove-files")
   t.notMatch(ls, /\/usr\/share\/fixture-docs\/\S/, "remove-from-packages")
