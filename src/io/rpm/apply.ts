@@ -45,6 +45,12 @@ export interface ApplyOptions {
   readonly installTime?: number
   /** Extra environment for scriptlets. */
   readonly env?: Readonly<Record<string, string>>
+  /**
+   * Run scriptlets on a rofiles-fuse view of the root: no script can write in place into a file
+   * that has other hardlinks (the base of a layered tree, checked out from an OSTree repository
+   * by hardlinks; the import cache). Such a write fails the script (EROFS), as in rpm-ostree.
+   */
+  readonly rofiles?: boolean
   /** Hears of each scriptlet as it finishes (progress). */
   readonly onScript?: (s: ScriptRecord) => void
 }
@@ -189,7 +195,7 @@ const apply = async (o: ApplyOptions): Promise<ApplyResult> => {
     const pkg = nevraOf(h)
     let rec: ScriptRecord = { pkg, kind, ok: false }
     try {
-      const r = await runScriptlet({ root, pkg, script, args, stdin, timeoutMs: o.scriptTimeoutMs, prefixes: strings(h, T.INSTPREFIXES), env: o.env })
+      const r = await runScriptlet({ root, pkg, script, args, stdin, timeoutMs: o.scriptTimeoutMs, prefixes: strings(h, T.INSTPREFIXES), env: o.env, rofiles: o.rofiles ?? false })
       rec = r.skipped ? { pkg, kind, ok: true, skipped: r.skipped } : { pkg, kind, ok: true }
       if (r.skipped) warnings.push(r.skipped)
     } finally {

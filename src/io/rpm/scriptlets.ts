@@ -6,8 +6,8 @@
  * their matched paths on stdin. Output (stdout and stderr interleaved) is captured and, when the
  * script fails, its tail is the error's message.
  */
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { execFile, spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Data from "effect/Data"
@@ -111,6 +111,12 @@ export interface RunScriptletOptions {
   readonly prefixes?: ReadonlyArray<string>
   /** Extra environment. */
   readonly env?: Readonly<Record<string, string>>
+  /**
+   * Run the script on a rofiles-fuse view of the root (as rpm-ostree does for layering): files
+   * with more than one hardlink cannot be written in place (EROFS); new files, renames and
+   * unlinks work. For roots hardlinked to an OSTree repository's objects.
+   */
+  readonly rofiles?: boolean
 }
 
 export interface ScriptletRun {
@@ -146,10 +152,12 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
   // rpm's embedded Lua has no equivalent here; such scriptlets are reported, not run
   if (script.prog[0] === "<lua>") return { output: "", skipped: `${which(script.kind)} of ${o.pkg} is a Lua scriptlet; not run` }
   const work = mkdtempSync(join(tmpdir(), "strata-scriptlet-"))
+  let mounted: string | undefined
   try {
     const argv = [...script.prog]
+    if (o.rofiles) mounted = await mountRofiles(o.root, join(work, "root"))
     const bwrap = [
-      "--bind", o.root, "/",
+      "--bind", mounted ?? o.root, "/",
       "--proc", "/proc", "--dev", "/dev", ...scratchMounts(o.root),
       ...UNSHARE, "--die-with-parent", "--new-session", "--chdir", "/", "--clearenv",
       "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin",
@@ -205,6 +213,39 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
     if (e instanceof ScriptletError) throw e
     throw new ScriptletError({ op: "scriptlet", reason: "ScriptFailed", pkg: o.pkg, kind: script.kind, output: "", detail: `${which(script.kind)} scriptlet of ${o.pkg} could not be started: ${(e as Error).message}` })
   } finally {
-    rmSync(work, { recursive: true, force: true })
+    // Never a recursive delete here: if the unmount failed, work/root is still the live root.
+    if (mounted) await unmount(mounted)
+    rmSync(join(work, "script"), { force: true })
+    for (const d of [join(work, "root"), work]) {
+      try {
+        rmdirSync(d)
+      } catch {
+        // absent, or a mount we could not undo: left for the admin rather than emptied
+      }
+    }
+  }
+}
+
+const execAsync = (cmd: string, args: ReadonlyArray<string>): Promise<string> =>
+  new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: "utf8" }, (e, _out, err) => (e ? reject(new Error(`${cmd}: ${err.trim() || e.message}`)) : resolve(err)))
+  })
+
+/** Mounts a rofiles-fuse view of `root` at `at` (the daemon forks once the mount is up). */
+const mountRofiles = async (root: string, at: string): Promise<string> => {
+  mkdirSync(at)
+  try {
+    await execAsync("rofiles-fuse", [root, at])
+  } catch (e) {
+    throw new Error(`rofiles-fuse is needed to run scriptlets on a hardlinked tree and could not mount it (${(e as Error).message})`)
+  }
+  return at
+}
+
+const unmount = async (at: string): Promise<void> => {
+  try {
+    await execAsync("umount", [at])
+  } catch {
+    await execAsync("fusermount", ["-u", at]).catch(() => undefined)
   }
 }
