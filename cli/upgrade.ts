@@ -48,16 +48,18 @@ const run = async (args: Parsed, o: Omit<UpgradeOptions, "action" | "runDir" | "
   const stateroot = str(args.values["os"])
   const m = await machines()
   const view = await pullProgressView()
-  const r = await m
-    .runSysrootTransaction({
-      sysroot,
-      runDir,
-      definition: m.upgradeTransaction,
-      plan: m.planUpgrade({ ...o, action, ...(runDir ? { runDir } : {}), ...(stateroot !== undefined ? { stateroot } : {}) }),
-      onWait,
-      ...(view.onProgress ? { onProgress: (step: string, p: unknown) => step === "pull" && view.onProgress!(p as PullProgress) } : {}),
-    })
-    .finally(() => view.stop())
+  const common = {
+    sysroot,
+    runDir,
+    plan: m.planUpgrade({ ...o, action, ...(runDir ? { runDir } : {}), ...(stateroot !== undefined ? { stateroot } : {}) }),
+    onWait,
+    ...(view.onProgress ? { onProgress: (step: string, p: unknown) => step === "pull" && view.onProgress!(p as PullProgress) } : {}),
+  }
+  // an unbooted sysroot has no shutdown to finalize a staged deployment: deploy it directly
+  const r = await (action === "stage" && !runDir
+    ? m.runSysrootTransaction({ ...common, definition: m.upgradeDeployTransaction })
+    : m.runSysrootTransaction({ ...common, definition: m.upgradeTransaction })
+  ).finally(() => view.stop())
   const out = r.output
   const json = flag(args.values["json"])
   const none = { stdout: json ? `${JSON.stringify({ txn: r.txn, ...out })}\n` : "No updates available.\n", exitCode: 77 }
@@ -72,6 +74,7 @@ const run = async (args: Parsed, o: Omit<UpgradeOptions, "action" | "runDir" | "
     return flag(args.values["unchanged-exit-77"]) ? { ...none, stdout: "No upgrade available.\n" } : "No upgrade available."
   }
   if (action === "download") return json ? { json: { txn: r.txn, ...out } } : `Downloaded:\n${describe(out)}`
+  if (!runDir) return json ? { json: { txn: r.txn, ...out } } : `Deployed ${out.deployment}\n${describe(out)}\nIt is the default deployment at the next boot of this sysroot.`
   if (!reboot) {
     return json ? { json: { txn: r.txn, ...out } } : `Staged ${out.deployment}\n${describe(out)}\nRun "strata admin finalize-staged" (at shutdown: strata-finalize-staged.service) or reboot to start using it.`
   }

@@ -15,6 +15,7 @@ import { stageTransaction } from "./stage.js"
 import { rollbackTransaction, undeployTransaction } from "./write-deployments.js"
 import { upgradeTransaction } from "./upgrade.js"
 import { layerDeployTransaction, layerTransaction } from "./layer.js"
+import { upgradeDeployTransaction } from "./upgrade-deploy.js"
 
 export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   deployTransaction,
@@ -30,4 +31,5 @@ export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   upgradeTransaction,
   layerTransaction,
   layerDeployTransaction,
+  upgradeDeployTransaction,
 ]

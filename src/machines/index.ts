@@ -27,3 +27,4 @@ export { upgradeTransaction, planUpgrade, type UpgradeAction, type UpgradeOption
 export { layerTransaction, layerDeployTransaction, planLayer, localPackage, isLocalRpm, type LayerOptions, type LayerOutput } from "./layer.js"
 export type { LayerEdit } from "./layer-edit.js"
 export { runLayer, layerPackages, type RunLayerOptions } from "./layer-run.js"
+export { upgradeDeployTransaction } from "./upgrade-deploy.js"

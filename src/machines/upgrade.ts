@@ -28,7 +28,14 @@ import { defineTransaction } from "./runtime/definition.js"
 import { TransactionError } from "./runtime/error.js"
 import { stepActors } from "./runtime/step.js"
 import { probeStage, stagingSteps, stagingUndo } from "./staging-steps.js"
-import { refOf, sysrootSteps, sysrootUndo } from "./sysroot-steps.js"
+import { refOf, sysrootSteps, sysrootUndo, toBootListEntry } from "./sysroot-steps.js"
+import type { BootListEntry, DeploymentRef } from "../events/types/deployment.js"
+import type { LayerData, LayeredData } from "../events/types/layer.js"
+import type { BootVersion } from "../io/sysroot/layout.js"
+import { baseCommitOf } from "../io/layer/build.js"
+import { hasLayerState, parseLayerState } from "../io/sysroot/origin-layers.js"
+import type { DeployTail } from "./layer.js"
+import { assembleStep, assembleUndo } from "./layer-step.js"
 import { formatRefspec, originOverrideCommit, parseRefspec, updatedOrigin } from "./upgrade-origin.js"
 
 /** check: is there an update (commit metadata only); preview: pull it (for a diff); download: pull only; stage: pull and stage. */
@@ -43,11 +50,21 @@ export interface UpgradeInput {
   readonly overrideCommit: boolean
   /** The state file to write, less the deployment (known once pulled and written). Absent when not staging. */
   readonly stage?: Omit<StageData, "deployment">
+  /** The origin has layered packages/overrides: they are re-applied on the new base (assemble step). */
+  readonly layered?: boolean
+  /** The merge deployment (its /etc has the repositories layering reads). */
+  readonly config?: DeploymentRef
+  /** An unbooted sysroot (upgrade-deploy): how the new deployment is swapped into the boot list. */
+  readonly deploy?: DeployTail
+  readonly kargs?: string
 }
 
-interface UpgradeContext extends UpgradeInput {
+export interface UpgradeContext extends UpgradeInput {
   readonly pulled?: PulledData
+  readonly layeredCommit?: LayeredData
   readonly bootcsum?: string
+  readonly list?: ReadonlyArray<BootListEntry>
+  readonly swap?: { readonly bootversion: BootVersion; readonly subbootversion: BootVersion }
 }
 
 export interface UpgradeOutput {
@@ -58,29 +75,66 @@ export interface UpgradeOutput {
   readonly timestamp?: string
   /** There is something to deploy. */
   readonly changed: boolean
-  /** `$stateroot-$checksum.$serial`, when one was staged. */
+  /** `$stateroot-$checksum.$serial`, when one was staged (or deployed). */
   readonly deployment?: string
+  /** The client-layer commit built on the target (the origin has layered packages). */
+  readonly layered?: string
 }
 
-export const upgradeSteps = { pull: pullStep, prepare: sysrootSteps.prepare, stage: stagingSteps.stage }
+export const upgradeSteps = { pull: pullStep, assemble: assembleStep, prepare: sysrootSteps.prepare, stage: stagingSteps.stage }
 
-const request = (c: UpgradeContext) => {
+/** The new deployment's origin: the merge deployment's, pointed at the pulled refspec (layering state kept). */
+const newOrigin = (c: UpgradeContext): string => {
   const p = c.pulled!
-  const refspec = formatRefspec(p.remote, p.ref)
-  return { stateroot: p.stateroot, checksum: p.target, serial: p.serial, origin: updatedOrigin(c.baseOrigin, refspec, c.overrideCommit ? p.target : undefined), staged: true as const }
+  return updatedOrigin(c.baseOrigin, formatRefspec(p.remote, p.ref), c.overrideCommit ? p.target : undefined)
+}
+
+/** The layers re-applied on the pulled base. */
+export const assembleInput = (c: UpgradeContext): LayerData => ({
+  op: "upgrade", stateroot: c.pulled!.stateroot, base: c.pulled!.target, origin: newOrigin(c), config: c.config!, localFiles: [],
+})
+
+/** What prepare writes: the pulled commit, or the layered commit built on it. */
+export const upgradeRequest = (c: UpgradeContext, staged: boolean) => {
+  const p = c.pulled!
+  const l = c.layeredCommit
+  const id = { stateroot: p.stateroot, checksum: l ? l.commit : p.target, serial: l ? l.serial : p.serial, origin: newOrigin(c) }
+  return staged ? { ...id, staged: true as const } : { ...id, ...(c.kargs !== undefined ? { kargs: c.kargs } : {}), ...(c.config ? { merge: c.config } : {}) }
+}
+const request = (c: UpgradeContext) => upgradeRequest(c, true)
+
+export const upgradeGuards = {
+  deploys: ({ context }: { context: UpgradeContext }) => context.action === "stage" && (context.stage !== undefined || context.deploy !== undefined) && context.pulled?.changed === true,
+  layers: ({ context }: { context: UpgradeContext }) => context.layered === true,
+}
+
+export const upgradeOutput = ({ context }: { context: UpgradeContext }): UpgradeOutput => {
+  const p = context.pulled
+  const written = (context.bootcsum !== undefined || context.list !== undefined) && p
+  const id = p ? upgradeRequest(context, true) : undefined
+  return {
+    action: context.action,
+    from: context.pull.from,
+    changed: p?.changed ?? false,
+    ...(p ? { target: p.target, timestamp: p.timestamp, ...(p.targetVersion !== undefined ? { version: p.targetVersion } : {}) } : {}),
+    ...(context.layeredCommit ? { layered: context.layeredCommit.commit } : {}),
+    ...(written && id ? { deployment: `${id.stateroot}-${id.checksum}.${id.serial}` } : {}),
+  }
 }
 
 export const upgradeMachine = setup({
   types: { context: {} as UpgradeContext, input: {} as UpgradeInput, output: {} as UpgradeOutput },
   actors: stepActors(upgradeSteps),
-  guards: { deploys: ({ context }) => context.action === "stage" && context.stage !== undefined && context.pulled?.changed === true },
+  guards: upgradeGuards,
 }).createMachine({
   id: "upgrade",
   context: ({ input }) => input,
   initial: "pull",
   states: {
     pull: { invoke: { src: "pull", input: ({ context }) => context.pull, onDone: { target: "route", actions: assign({ pulled: ({ event }) => event.output }) } } },
-    route: { always: [{ guard: "deploys", target: "prepare" }, { target: "done" }] },
+    route: { always: [{ guard: "deploys", target: "layers" }, { target: "done" }] },
+    layers: { always: [{ guard: "layers", target: "assemble" }, { target: "prepare" }] },
+    assemble: { invoke: { src: "assemble", input: ({ context }) => assembleInput(context), onDone: { target: "prepare", actions: assign({ layeredCommit: ({ event }) => event.output }) } } },
     prepare: {
       invoke: { src: "prepare", input: ({ context }) => request(context), onDone: { target: "stage", actions: assign({ bootcsum: ({ event }) => event.output.deployment.bootcsum ?? "" }) } },
     },
@@ -89,17 +143,7 @@ export const upgradeMachine = setup({
     },
     done: { type: "final" },
   },
-  output: ({ context }) => {
-    const p = context.pulled
-    const staged = context.bootcsum !== undefined && p
-    return {
-      action: context.action,
-      from: context.pull.from,
-      changed: p?.changed ?? false,
-      ...(p ? { target: p.target, timestamp: p.timestamp, ...(p.targetVersion !== undefined ? { version: p.targetVersion } : {}) } : {}),
-      ...(staged ? { deployment: `${p.stateroot}-${p.target}.${p.serial}` } : {}),
-    }
-  },
+  output: upgradeOutput,
 })
 
 export const upgradeTransaction = defineTransaction({
@@ -108,7 +152,7 @@ export const upgradeTransaction = defineTransaction({
   steps: upgradeSteps,
   pointOfNoReturn: "DeploymentStaged",
   policy: "abort-or-complete",
-  undo: { DeployRequested: sysrootUndo["DeployRequested"]!, ...stagingUndo },
+  undo: { ...assembleUndo, DeployRequested: sysrootUndo["DeployRequested"]!, ...stagingUndo },
   probe: probeStage,
 })
 
@@ -132,9 +176,6 @@ export const planUpgrade =
   async ({ sysroot }: { readonly sysroot: string }): Promise<UpgradeInput> => {
     const mode = o.mode ?? "upgrade"
     const op = mode
-    if (o.action === "stage" && !o.runDir) {
-      throw new TransactionError({ op, reason: "Invalid", detail: "cannot stage a deployment: not booted into an OSTree system (no ostree-booted in the run directory; see --run-dir), or use --download-only" })
-    }
     const state = await loadSysroot({ sysroot, ...(o.runDir ? { runDir: o.runDir } : {}) })
     const current = state.deployments.filter((d) => !d.staged)
     const booted = state.bootedIndex !== undefined ? state.deployments[state.bootedIndex] : undefined
@@ -158,7 +199,8 @@ export const planUpgrade =
       remote: next.remote,
       ref: next.ref,
       ...(rev !== undefined ? (isChecksum ? { commit: rev } : { version: rev }) : {}),
-      from: merge.checksum,
+      // a layered deployment is measured by its base: that is what the remote moves
+      from: await baseCommitOf(sysroot, merge.checksum),
       stateroot,
       // rpm-ostree: deploy and rebase pick their commit on purpose; only upgrade refuses going back.
       allowDowngrade: mode !== "upgrade" || !!o.allowDowngrade,
@@ -176,5 +218,20 @@ export const planUpgrade =
         ...(state.staged ? { replaces: refOf(state.staged) } : {}),
       }
     }
-    return { action: o.action, pull, baseOrigin: merge.origin, overrideCommit: mode === "deploy", ...(stage ? { stage } : {}) }
+    // an unbooted sysroot: deploy directly, as ostree admin deploy does (upgrade-deploy)
+    const deploy: DeployTail | undefined = o.action === "stage" && !o.runDir
+      ? {
+          current: current.map(toBootListEntry),
+          live: { bootversion: state.bootversion, subbootversion: state.subbootversion },
+          merge: toBootListEntry(merge),
+          ...(bootedIndex >= 0 ? { bootedIndex } : {}),
+          prune: true,
+        }
+      : undefined
+    return {
+      action: o.action, pull, baseOrigin: merge.origin, overrideCommit: mode === "deploy",
+      layered: hasLayerState(parseLayerState(merge.origin)), config: refOf(merge),
+      ...(stage ? { stage } : {}),
+      ...(deploy ? { deploy, ...(merge.kargs ? { kargs: merge.kargs } : {}) } : {}),
+    }
   }

@@ -4,7 +4,7 @@
  *
  *   repo/1: base-lib-1, base-extra-1, hello-1 (needs base-lib, ships /etc and /var content),
  *           world-1 (needs hello), conflicting-1 (conflicts with base-lib), needs-missing-1,
- *           failing-script-1 (%post fails, printing to stderr)
+ *           failing-script-1 (%post fails, printing to stderr), pinned-old-1 (conflicts with base-lib >= 2)
  *   repo/2: the same with base-lib-2, base-extra-1.1, hello-2
  *   local:  local-tool-1 (in no repository)
  *
@@ -63,6 +63,7 @@ const v = (n: 1 | 2): Spec[] => [
   },
   { name: "world", version: "1.0", requires: ["hello"], files: { "/usr/bin/world": "world\\n" } },
   { name: "conflicting", version: "1.0", conflicts: ["base-lib"], files: { "/usr/bin/conflicting": "c\\n" } },
+  { name: "pinned-old", version: "1.0", conflicts: ["base-lib >= 2.0"], files: { "/usr/bin/pinned-old": "p\\n" } },
   { name: "needs-missing", version: "1.0", requires: ["does-not-exist"], files: { "/usr/bin/needs-missing": "m\\n" } },
   { name: "failing-script", version: "1.0", files: { "/usr/bin/failing-script": "f\\n" }, post: "echo 'failing-script: the post script failed on purpose' >&2\nexit 1" },
 ]
