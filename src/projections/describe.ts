@@ -6,6 +6,7 @@ import type { EventEnvelope } from "../events/envelope.js"
 import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, KargsChanged, PinChanged } from "../events/types/deployment.js"
 import { FsInitialized, OsInitialized } from "../events/types/init.js"
 import { DeploymentStaged, EtcMerged } from "../events/types/staging.js"
+import { LayerCommitted } from "../events/types/layer.js"
 import { deploymentId } from "./deployment-view.js"
 
 export const describeFact = (e: EventEnvelope): string => {
@@ -30,5 +31,11 @@ export const describeFact = (e: EventEnvelope): string => {
   if (EtcMerged.is(e)) return `merged /etc of ${deploymentId(e.data.merge)} into ${deploymentId(e.data.deployment)}: ${e.data.modified} modified, ${e.data.added} added, ${e.data.removed} removed`
   if (FsInitialized.is(e)) return `init-fs ${e.data.path}: created ${e.data.created.length} path${e.data.created.length === 1 ? "" : "s"}`
   if (OsInitialized.is(e)) return `os-init ${e.data.stateroot}: ${e.data.existed ? "already there, " : ""}created ${e.data.created.length} path${e.data.created.length === 1 ? "" : "s"}`
+  if (LayerCommitted.is(e)) {
+    const d = e.data
+    if (d.commit === d.base) return `${d.op}: no layers, the base ${d.base.slice(0, 12)} itself`
+    const parts = [...d.installed.map((p) => `+${p}`), ...d.removed.map((p) => `-${p}`), ...d.replaced.map((r) => `${r.old}→${r.new}`)]
+    return `${d.op}: layered commit ${d.commit.slice(0, 12)} on base ${d.base.slice(0, 12)}${parts.length ? `: ${parts.join(" ")}` : ""}${d.inactive.length ? ` (inactive: ${d.inactive.join("; ")})` : ""}`
+  }
   return e.type
 }

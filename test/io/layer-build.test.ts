@@ -87,6 +87,15 @@ t.test("overrides: remove, replace from a repository", async (t) => {
   t.equal(readFileSync(join(out, "usr/lib/base-lib.txt"), "utf8"), "base-lib 2\n", "the replacement's files")
 })
 
+t.test("inactive overrides and requests are reported, not failed (FORMATS 7.3)", async (t) => {
+  const { d, sysroot, base, configRoot } = await setup(t)
+  const local = describeLocal(d.rpm(1, "base-lib"))
+  const origin = withLayerState("[origin]\nrefspec=testos/base\n", { ...emptyLayerState, remove: ["not-in-base"], replaceLocal: [{ sha256: local.sha256, nevra: local.nevra }] })
+  const r = await buildLayeredCommit({ sysroot, base, origin, configRoot, localFiles: { [local.sha256]: d.rpm(1, "base-lib") } })
+  t.same(r.inactive, ["override remove not-in-base: not in the base", "override replace base-lib-1.0-1.noarch: the base already has base-lib-1.0-1.noarch"])
+  t.same([r.installed, r.removed, r.replaced], [[], [], []], "nothing changes")
+})
+
 t.test("bad requests: one clear error", async (t) => {
   const { sysroot, base, configRoot } = await setup(t)
   const o = (s: Partial<typeof emptyLayerState>) => withLayerState("[origin]\nrefspec=testos/base\n", { ...emptyLayerState, ...s })
