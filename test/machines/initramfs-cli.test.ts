@@ -4,44 +4,12 @@
 // without dracut, a clear error and nothing changed.
 import t from "tap"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { strata } from "../helpers/tmp.js"
-import { makeOsTree, sysrootTmp } from "../helpers/sysroot.js"
-import { buildDistro } from "../helpers/distro.js"
-import { commitTree } from "../../src/io/repo/commit.js"
-import { openRepo } from "../../src/io/repo/repo.js"
-import { variant } from "../../src/formats/gvariant/index.js"
+import { sysrootTmp } from "../helpers/sysroot.js"
 import { deployments } from "./layer-fixture.js"
 import { check, ok } from "./upgrade-fixture.js"
-
-const distro = await buildDistro()
-const KVER = "6.1.0"
-
-/** A base image with busybox (for /bin/sh) and, if asked, the fake dracut. */
-const makeBase = async (dir: string, S: string, ref: string, withDracut: boolean): Promise<string> => {
-  const root = join(dir, `base-${ref.replace(/\//g, "_")}`)
-  makeOsTree(root, { kver: KVER, etc: { "os.conf": "x\n", "fixture-initramfs/base.conf": "b\n" } })
-  rmSync(join(root, "usr/bin/sh"))
-  for (const n of ["filesystem", "busybox", ...(withDracut ? ["dracut"] : [])]) execFileSync("sh", ["-c", `rpm2cpio '${distro.v1[n]}' | cpio -idm --quiet`], { cwd: root })
-  rmSync(join(root, "etc"), { recursive: true, force: true }) // /etc lives in usr/etc in a commit
-  const repo = await openRepo(join(S, "ostree/repo"))
-  const c = (await commitTree(repo, { branch: ref, trees: [{ dir: root }], timestamp: 1700000000n, metadata: [["version", variant("s", "1")]] })).commit
-  rmSync(root, { recursive: true, force: true })
-  return c
-}
-
-const sysroot = async (t: Parameters<typeof ok>[0], dir: string, withDracut: boolean) => {
-  const S = join(dir, "S")
-  ok(t, strata(["admin", "init-fs", S]), "init-fs")
-  ok(t, strata(["admin", "os-init", "testos", "--sysroot", S]), "os-init")
-  const base = await makeBase(dir, S, "testos/base", withDracut)
-  ok(t, strata(["admin", "deploy", "--os=testos", "testos/base", "--sysroot", S]), "deploy")
-  return { S, base }
-}
-
-const s = (S: string, args: string[]) => strata([...args, "--sysroot", S])
-const image = (root: string) => readFileSync(join(root, "usr/lib/modules", KVER, "initramfs.img"))
+import { KVER, image, makeDracutSysroot as sysroot, s } from "./initramfs-fixture.js"
 
 t.test("initramfs --enable / --disable, initramfs-etc --track / --untrack", async (t) => {
   const dir = sysrootTmp(t)
