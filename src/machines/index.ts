@@ -28,3 +28,7 @@ export { layerTransaction, layerDeployTransaction, planLayer, localPackage, isLo
 export type { LayerEdit } from "./layer-edit.js"
 export { runLayer, layerPackages, type RunLayerOptions } from "./layer-run.js"
 export { upgradeDeployTransaction } from "./upgrade-deploy.js"
+// compose runs on a repository (its own lock and log in REPO/extensions/strata), not a sysroot
+export { composeTree, recoverCompose, expandTreefile, defaultCachedir, NO_CHANGE_MESSAGE, type ComposeTreeOptions, type ComposeTreeResult } from "./compose-tree.js"
+export { composeTransaction, type ComposeOutput } from "./compose.js"
+export { repoPlace, repoLogPath } from "./compose-place.js"

@@ -77,6 +77,18 @@ t.test("bad input: one line, non-zero exit, repository untouched", async (t) => 
   fails("truncated download", join(sdir, "t.yaml"), 4, /checksum mismatch/, ["--cachedir", fresh])
   t.notOk(readdirSync(join(fresh, "packages")).some((n) => n.includes("hello-") ), "the bad download is not in the cache")
 
+  // another compose holds the repository's lock: wait (saying so), then refuse with exit 6
+  const { lockFile } = await import("../../src/io/repo/syscalls.js")
+  const held = await lockFile(join(repo, "extensions", "strata", "lock"), { exclusive: true, waitSec: 0, op: "test" })
+  try {
+    const r = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, "--force-nocache", d.treefile1], { env: { STRATA_LOCK_TIMEOUT: "1" } })
+    t.equal(r.status, 6, `locked: exit 6 (${r.stderr.trim()})`)
+    t.match(r.stderr, /^strata: waiting for the repository's compose lock .*giving up after 1s\nstrata: .*another compose holds the repository's lock.*\n$/)
+    untouched("locked")
+  } finally {
+    await held.release()
+  }
+
   // not a repository
   const nr = strata(["compose", "tree", "--repo", join(dir, "nope"), d.treefile1])
   t.not(nr.status, 0)
