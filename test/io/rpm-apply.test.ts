@@ -264,3 +264,21 @@ t.test("rofiles: scripts cannot write in place into hardlinked files; everything
   t.notMatch(readFileSync("/proc/self/mountinfo", "utf8"), new RegExp(`rofiles-fuse.*strata-scriptlet`), "no mount left behind")
   t.notMatch(readFileSync("/proc/self/mountinfo", "utf8"), /strata-scriptlet-/, "no mount left behind")
 })
+
+t.test("a file trigger installed later runs on the matching files already there, as rpm's does", async (t) => {
+  const root = join(tmp(t), "root")
+  const ref = join(tmp(t), "ref")
+  const cacheDir = join(tmp(t), "cache")
+  const first = ["filesystem", "busybox", "fixture-docs"].map((n) => d.v1[n]!)
+  await applyPackages({ root, cacheDir, install: paths(first) })
+  rpmOracle(ref, ["-i", ...first])
+  t.notOk(existsSync(join(root, "var/lib/fixture-docs/index")))
+  await applyPackages({ root, cacheDir, install: paths([d.v1["fixture-docs-index"]!]) })
+  rpmOracle(ref, ["-i", d.v1["fixture-docs-index"]!])
+  t.equal(read(root, "var/lib/fixture-docs/index"), "trigger 0 \n/usr/share/fixture-docs\n/usr/share/fixture-docs/base.txt\n")
+  t.equal(read(root, "var/lib/fixture-docs/index"), read(ref, "var/lib/fixture-docs/index"))
+  // and a later package's files reach it alone
+  await applyPackages({ root, cacheDir, install: paths([d.v1["extra-b"]!]) })
+  rpmOracle(ref, ["-i", d.v1["extra-b"]!])
+  t.equal(read(root, "var/lib/fixture-docs/index"), read(ref, "var/lib/fixture-docs/index"))
+})

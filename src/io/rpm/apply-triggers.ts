@@ -16,15 +16,22 @@ export const newPathsOf = (h: Header): string[] => headerFiles(h).filter((f) => 
 
 /**
  * Simple file triggers: each %filetriggerin / %transfiletriggerin of a package installed after
- * the transaction whose prefix matches files installed by it runs once, higher priority first,
- * with the matching paths on stdin (sorted, one per line) and $1 = 0 as rpm 4.18 passes it.
+ * the transaction runs once, higher priority first, with the matching paths on stdin (sorted,
+ * one per line) and $1 = 0 as rpm 4.18 passes it. A trigger of a package that was already
+ * installed sees the paths this transaction installed; a trigger installed by this transaction
+ * sees every matching path installed after it, as rpm runs a new trigger on the files already
+ * there.
  */
-export const fireFileTriggers = async ({ installedAfter, newPaths, run }: {
+export const fireFileTriggers = async ({ installedAfter, newPaths, newPackages, run }: {
   installedAfter: ReadonlyArray<Header>
   newPaths: ReadonlyArray<string>
+  /** The headers installedAfter got in this transaction. */
+  newPackages: ReadonlySet<Header>
   run: (h: Header, kind: ScriptKind, args: number[], script: Script, stdin: string) => Promise<void>
 }): Promise<void> => {
   const sorted = [...new Set(newPaths)].sort()
+  let everything: string[] | undefined
+  const allPaths = (): string[] => (everything ??= [...new Set(installedAfter.flatMap(newPathsOf))].sort())
   const due: Array<{ h: Header; priority: number; script: Script; paths: string[] }> = []
   for (const trans of [false, true]) {
     for (const h of installedAfter) {
@@ -33,7 +40,7 @@ export const fireFileTriggers = async ({ installedAfter, newPaths, run }: {
       for (const t of fileTriggers(h, trans)) {
         const key = `${t.script.prog.join(" ")}\0${t.script.body}`
         const g = byScript.get(key) ?? { priority: t.priority, script: t.script, paths: new Set<string>() }
-        for (const p of sorted) if (p === t.prefix || p.startsWith(t.prefix.endsWith("/") ? t.prefix : `${t.prefix}/`)) g.paths.add(p)
+        for (const p of newPackages.has(h) ? allPaths() : sorted) if (p === t.prefix || p.startsWith(t.prefix.endsWith("/") ? t.prefix : `${t.prefix}/`)) g.paths.add(p)
         byScript.set(key, g)
       }
       for (const g of byScript.values()) if (g.paths.size) due.push({ h, priority: g.priority, script: g.script, paths: [...g.paths].sort() })

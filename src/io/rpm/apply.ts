@@ -258,7 +258,7 @@ const apply = async (o: ApplyOptions): Promise<ApplyResult> => {
 
   if (runScripts) {
     const after = [...p.installed.filter((x) => !p.leaving.has(x.hnum)).map((x) => x.header), ...order.map((i) => fronts[i]!.header)]
-    await fireFileTriggers({ installedAfter: after, newPaths: order.flatMap((i) => newPathsOf(fronts[i]!.header)), run: runScript })
+    await fireFileTriggers({ installedAfter: after, newPaths: order.flatMap((i) => newPathsOf(fronts[i]!.header)), newPackages: new Set(fronts.map((f) => f.header)), run: runScript })
     checkLinked(linked, o.cacheDir, warnings)
   }
 
