@@ -117,6 +117,19 @@ t.test("db diff and db list", async (t) => {
     t.equal(against.stdout.split("\n")[1], `ostree diff commit to:   testos/r2 (${r2})`)
     const list = strata(["db", "list", "glibc", "--sysroot", S])
     t.equal(list.stdout, `ostree commit: default deployment (${v2})\n glibc-2.37-1.x86_64\n`, "no REV: the default deployment; the first non-commit starts the patterns")
+
+    // a client layer on v2: --base compares the bases (its parent), not the layer
+    const tree = join(dir, "layered")
+    makeOsTree(tree)
+    const layered = (await commitTree(repo, {
+      branch: "testos/layered", parent: v2, trees: [{ dir: tree }], timestamp: 1700000000n,
+      metadata: [["rpmostree.clientlayer", variant("b", true)], [PKGLIST_KEY, pkglistVariant([P("bash", "5.2"), P("glibc", "2.37"), P("layered", "1", "1", "noarch"), P("newpkg", "2", "1", "noarch"), P("zlib", "1.2")])]],
+    })).commit
+    ok(t, strata(["admin", "deploy", "--os=testos", "testos/layered", "--sysroot", S]), "deploy the layer")
+    const lay = strata(["db", "diff", "--sysroot", S])
+    t.same(lay.stdout.split("\n"), [`ostree diff commit from: previous deployment (${v2})`, `ostree diff commit to:   default deployment (${layered})`, "Added:", "  layered-1-1.noarch", ""])
+    const base = strata(["db", "diff", "--base", "--sysroot", S])
+    t.same(base.stdout.split("\n"), [`ostree diff commit from: previous deployment (${v2})`, `ostree diff commit to:   default deployment (${v2})`, ""], "--base: both bases are v2")
   })
 })
 
