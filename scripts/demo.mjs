@@ -1,20 +1,34 @@
 #!/usr/bin/env node
-// `npm run demo`: the main job on an embedded default — a scratch area under ./.scratch with a
-// generated OS tree, an archive repo, commits v1 and v2, and (as the sysroot commands land) a
-// scratch sysroot whose event log lives inside it. Every step is a real `strata` command.
+// `npm run demo`: the main job on an embedded default, every step a real `strata` command, in a
+// scratch area under ./.scratch:
+//   a vendor composes base image v1 from the fixture RPM distribution (fixtures/distro) into an
+//   archive repo; a scratch sysroot (its event log inside it, ostree/strata/log) deploys it from
+//   that repo as a remote; the admin layers a package on top; the vendor composes v2; the admin
+//   upgrades (the layer is carried over), compares, rolls back, and reads status and history.
 import { spawnSync } from "node:child_process"
-import { mkdirSync, rmSync, writeFileSync, existsSync, chmodSync, symlinkSync } from "node:fs"
+import { mkdirSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
+import { ensureTools } from "./os-tools.mjs"
 
-const root = resolve(".scratch")
-const bin = resolve("bin/strata.js")
+ensureTools("demo", {
+  rpmbuild: "rpm", createrepo_c: "createrepo-c", gpg: "gnupg", bwrap: "bubblewrap", busybox: "busybox-static",
+  perl: "perl", flock: "util-linux", zstd: "zstd", xz: "xz-utils",
+})
+
+// STRATA_SCRATCH: somewhere else than ./.scratch (the main-job test runs it in a temporary directory)
+const root = resolve(process.env.STRATA_SCRATCH ?? ".scratch")
+const bin = new URL("../bin/strata.js", import.meta.url).pathname
+// Deployments are immutable (chattr +i) — a plain rm of an old scratch area needs that lifted.
+spawnSync("sh", ["-c", `find '${root}' -maxdepth 6 -path '*/ostree/deploy/*/deploy/*' -type d -prune -exec chattr -i {} + 2>/dev/null`])
 rmSync(root, { recursive: true, force: true })
 mkdirSync(root, { recursive: true })
 
+const show = (s) => s.replaceAll(root + "/", "")
+const step = (title) => console.log(`\n## ${title}`)
 const strata = (...args) => {
-  console.log(`\n$ strata ${args.join(" ").replaceAll(root + "/", "")}`)
+  console.log(`\n$ strata ${show(args.join(" "))}`)
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
-  process.stdout.write(r.stdout)
+  process.stdout.write(show(r.stdout))
   if (r.status !== 0) {
     console.error(`demo: step failed (exit ${r.status})`)
     process.exit(r.status ?? 1)
@@ -22,43 +36,45 @@ const strata = (...args) => {
   return r.stdout.trim()
 }
 
-/** A tiny OS tree shaped like a bootable OSTree commit. */
-const makeOs = (dir, version) => {
-  for (const d of ["usr/bin", "usr/lib/modules/6.1.0", "usr/etc", "usr/share/doc/demo"]) mkdirSync(join(dir, d), { recursive: true })
-  writeFileSync(join(dir, "usr/bin/hello"), `#!/bin/sh\necho "hello from demo OS ${version}"\n`)
-  chmodSync(join(dir, "usr/bin/hello"), 0o755)
-  writeFileSync(join(dir, "usr/lib/modules/6.1.0/vmlinuz"), `kernel image ${version === "1" ? "A" : "B"}\n`)
-  writeFileSync(join(dir, "usr/lib/modules/6.1.0/initramfs.img"), "initramfs\n")
-  writeFileSync(join(dir, "usr/lib/os-release"), `NAME="Demo OS"\nID=demo\nVERSION_ID=${version}\nPRETTY_NAME="Demo OS ${version}"\n`)
-  writeFileSync(join(dir, "usr/etc/hostname"), "demo\n")
-  writeFileSync(join(dir, "usr/share/doc/demo/README"), `Demo OS version ${version}\n`)
-  symlinkSync("../lib/os-release", join(dir, "usr/etc/os-release"))
-}
+step("The fixture RPM distribution (rpmbuild + createrepo_c; versions 1 and 2)")
+const distro = join(root, "distro")
+const built = spawnSync("bash", [new URL("../fixtures/distro/build.sh", import.meta.url).pathname, distro], { stdio: ["ignore", "ignore", "inherit"] })
+if (built.status !== 0) process.exit(built.status ?? 1)
+console.log(`built ${show(distro)}/repo/1 and ${show(distro)}/repo/2`)
 
+step("Vendor: compose base image v1 from the treefile")
 const repo = join(root, "repo")
+const cache = join(root, "cache")
+const ref = `strata/fixture/x86_64/base`
 strata("repo", `--repo=${repo}`, "init", "--mode=archive")
-for (const v of ["1", "2"]) {
-  const tree = join(root, `tree-v${v}`)
-  makeOs(tree, v)
-  strata("repo", `--repo=${repo}`, "commit", "-b", "demo/x86_64/stable", `--tree=dir=${tree}`, "-s", `Demo OS ${v}`, `--add-metadata-string=version=${v}`)
-}
-strata("repo", `--repo=${repo}`, "log", "demo/x86_64/stable")
-strata("repo", `--repo=${repo}`, "diff", "demo/x86_64/stable^", "demo/x86_64/stable")
-strata("repo", `--repo=${repo}`, "fsck")
-strata("repo", `--repo=${repo}`, "checkout", "demo/x86_64/stable", join(root, "checkout"))
+strata("compose", "tree", join(distro, "compose/1/fixture.yaml"), `--repo=${repo}`, `--cachedir=${cache}`)
+strata("compose", "tree", join(distro, "compose/1/fixture.yaml"), `--repo=${repo}`, `--cachedir=${cache}`)
+strata("repo", `--repo=${repo}`, "log", ref)
+strata("db", "list", `--repo=${repo}`, ref)
 
-// A scratch sysroot: every change below is a transaction recorded in its own event log
-// (.scratch/sysroot/ostree/strata/log).
-const sysroot = join(root, "sysroot")
-const v1 = strata("repo", `--repo=${repo}`, "rev-parse", "demo/x86_64/stable^")
-strata("admin", "init-fs", sysroot)
-strata("admin", "os-init", "demo", "--sysroot", sysroot)
-strata("repo", `--repo=${join(sysroot, "ostree/repo")}`, "pull-local", "--depth=1", repo, "demo/x86_64/stable")
-strata("admin", "deploy", v1, "--os", "demo", "--karg=root=/dev/vda1", "--karg=rw", "--sysroot", sysroot)
-strata("admin", "deploy", "demo/x86_64/stable", "--os", "demo", "--sysroot", sysroot)
-strata("status", "--sysroot", sysroot)
-strata("rollback", "--sysroot", sysroot)
-strata("status", "--sysroot", sysroot)
-strata("history", "--sysroot", sysroot)
-strata("log", "verify", "--sysroot", sysroot)
+step("Admin: a scratch sysroot deploys it from the vendor's repo")
+const S = join(root, "sysroot")
+strata("admin", "init-fs", S)
+strata("admin", "os-init", "fixture", "--sysroot", S)
+strata("repo", `--repo=${join(S, "ostree/repo")}`, "remote", "add", "--no-gpg-verify", "vendor", `file://${repo}`, ref)
+strata("repo", `--repo=${join(S, "ostree/repo")}`, "pull", "vendor", ref)
+strata("admin", "deploy", `vendor:${ref}`, "--os", "fixture", "--karg=root=/dev/vda1", "--karg=rw", "--sysroot", S)
+
+step("Admin: layer a package (a new deployment; the deployed one is untouched)")
+strata("install", "extra-a", "--sysroot", S)
+strata("status", "--sysroot", S)
+
+step("Vendor: compose v2; admin: upgrade (the layered package is carried over)")
+strata("compose", "tree", join(distro, "compose/2/fixture.yaml"), `--repo=${repo}`, `--cachedir=${cache}`)
+strata("upgrade", "--sysroot", S)
+strata("status", "--sysroot", S)
+strata("db", "diff", "--sysroot", S)
+
+step("Admin: roll back to the layered v1 deployment")
+strata("rollback", "--sysroot", S)
+strata("status", "--sysroot", S)
+
+step("What happened, from the sysroot's event log")
+strata("history", "--sysroot", S)
+strata("log", "verify", "--sysroot", S)
 console.log(`\ndemo: done — scratch area in ${root}`)
