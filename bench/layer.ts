@@ -21,6 +21,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { availableParallelism, loadavg } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { benchCompose } from "./compose.js"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const option = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -75,23 +76,17 @@ const row = (name: string, ref: number | undefined, mine: number, target: string
   console.log([name, ref !== undefined ? `${ref.toFixed(3)} s` : "-", `${mine.toFixed(3)} s`, ref !== undefined ? (mine / ref).toFixed(2) : "-", target].join("  |  "))
 }
 
-// compose: cold (empty cache) and warm (the cache the cold run filled), each into a fresh repo.
-const treefile = join(distro, "compose", "1", "fixture.yaml")
-const cache = join(work, "compose-cache")
-const composeInto = (name: string): number => {
-  const repo = join(work, name)
-  sh(strata("repo", "init", `--repo=${repo}`, "--mode=archive"))
-  sh(["sync"])
-  return run(strata("compose", "tree", treefile, `--repo=${repo}`, `--cachedir=${cache}`)).s
-}
-const cold = composeInto("compose-cold")
-const warm = median(Array.from({ length: runs }, (_, i) => composeInto(`compose-warm-${i}`)))
-row("compose fixture treefile, cold cache", undefined, cold, "-")
-row("compose fixture treefile, warm cache", undefined, warm, `warm/cold ${(warm / cold).toFixed(2)}`)
+// compose (bench/compose.ts): cold (empty cache) and warm (a filled one), each into a fresh repo.
+const c = benchCompose({ runs, distroDir: distro })
+row("compose fixture treefile, cold cache", undefined, c.coldSec, "-")
+row("compose fixture treefile, warm cache", undefined, c.warmSec, `warm/cold ${(c.warmSec / c.coldSec).toFixed(2)}`)
+row("compose fixture treefile, unchanged (no-op)", undefined, c.noopSec, "-")
 
 // The benchmark base image: the composed base plus the OS tree, and the fixture repository
 // configured in its /etc (layering reads the deployment's /etc/yum.repos.d).
-const composed = join(work, "compose-cold")
+const composed = join(work, "compose")
+sh(strata("repo", "init", `--repo=${composed}`, "--mode=archive"))
+sh(strata("compose", "tree", join(distro, "compose", "1", "fixture.yaml"), `--repo=${composed}`, `--cachedir=${join(work, "compose-cache")}`))
 const baseTree = join(work, "base-tree")
 sh(["ostree", `--repo=${composed}`, "checkout", "strata/fixture/x86_64/base", baseTree])
 cpSync(tree, join(baseTree, "usr", "share", "bench-payload"), { recursive: true, verbatimSymlinks: true })
