@@ -3,6 +3,8 @@
  * print_one_deployment, print_values): keys right-aligned to the widest key
  * ("InactiveRemoteOverrides"), values shell-quoted where asked, sorted ignoring ASCII case,
  * wrapped to the terminal (80 columns when stdout is not one), or one per line under a header.
+ * Local replacements print as `ReplacedBasePackages` (`InactiveBaseReplacements` with -v), the
+ * name rpm-ostree gave them for years and documents; newer releases say `LocalOverrides`.
  */
 import type { StatusDeployment } from "../src/machines/status.js"
 
@@ -72,8 +74,8 @@ export const layerLines = (d: StatusDeployment, verbose: boolean): string[] => {
   lines.push(...values("RemovedBasePackages", grouped(removed.map((p) => ({ name: p.name, key: p.evr })))))
   if (verbose) lines.push(...values("InactiveBaseRemovals", req.remove, { omit: removed.map((p) => p.name), quote: true }))
   const local = layer?.replacedLocal ?? []
-  lines.push(...values("LocalOverrides", grouped(local.map((r) => ({ name: r.new.name, key: `${r.old.evr} -> ${r.new.evr}` })))))
-  if (verbose) lines.push(...values("InactiveLocalOverrides", req.replaceLocal.map((p) => p.nevra), { omit: local.map((r) => r.new.nevra), quote: true }))
+  lines.push(...values("ReplacedBasePackages", grouped(local.map((r) => ({ name: r.new.name, key: `${r.old.evr} -> ${r.new.evr}` })))))
+  if (verbose) lines.push(...values("InactiveBaseReplacements", req.replaceLocal.map((p) => p.nevra), { omit: local.map((r) => r.new.nevra), quote: true }))
   const remote = layer?.replacedRemote ?? []
   for (const { source, replaced } of remote) {
     if (replaced.length) lines.push(...values("RemoteOverrides", replaced.map((r) => `${r.new.name} ${r.old.evr} -> ${r.new.evr}`), { header: source }))

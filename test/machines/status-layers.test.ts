@@ -67,7 +67,7 @@ t.test("status shows base vs layer, requests and overrides like rpm-ostree", asy
     "                  Version: 41.1 (2023-11-14T22:13:20Z)",
     `               BaseCommit: ${base}`,
     "      RemovedBasePackages: oldpkg zsh 1.0-1 vim 2:9.0-3",
-    "           LocalOverrides: bash 5.1-1 -> 5.2-1",
+    "     ReplacedBasePackages: bash 5.1-1 -> 5.2-1",
     "          RemoteOverrides: repo=updates",
     "                           └─ glibc 2.38-1 -> 2.39-1",
     "          LayeredPackages: 'bar baz' foo",
@@ -84,7 +84,7 @@ t.test("status shows base vs layer, requests and overrides like rpm-ostree", asy
   t.match(v, "  InactiveRemoteOverrides: repo=updates\n                           └─ gone\n")
   t.match(v, "         InactiveRequests: dormant\n")
   t.match(v.split("\n\n")[1]!, "         InactiveRequests: plain\n")
-  t.notMatch(v, /InactiveLocalOverrides/, "the local override is active")
+  t.notMatch(v, /InactiveBaseReplacements/, "the local override is active")
 
   const json = JSON.parse(strata(["status", "--json", "--sysroot", S]).stdout) as { deployments: Array<Record<string, unknown>> }
   const [d0, d1] = json.deployments
