@@ -38,6 +38,9 @@ const eventTypes = async (repo: string): Promise<string[]> => {
   }
 }
 
+/** Where the test also composes again after recovery. */
+const RECOMPOSE = new Set(["ComposeRequested", "TreeAssembled", "CommitWritten", "RefMoveRequested", "RefMoved", "step:committed"])
+
 interface State {
   readonly ref: string
   readonly objects: ReadonlyArray<string>
@@ -96,7 +99,8 @@ t.test("compose killed at every event and inside its steps, then recovered", asy
     const s = check(base, label)
     t.equal(s.ref, isNew ? newState.ref : oldState.ref, `${label}: the ref is ${isNew ? "new" : "unchanged"}`)
     t.same(s.objects, isNew ? newState.objects : oldState.objects, `${label}: the objects are those of the ${isNew ? "clean run" : "template"}`)
-    // the next compose finishes the job
+    // the next compose finishes the job (checked at a few points: each costs a whole compose)
+    if (!RECOMPOSE.has(label)) continue
     const next = compose(base, d.treefile2)
     t.equal(next.status, 0, `${label}: compose again ${next.stderr}`)
     if (isNew) t.match(next.stdout, /No apparent changes/, `${label}: nothing left to do`)
