@@ -45,14 +45,15 @@ t.test("install the base set into an empty root, as rpm does", async (t) => {
   const st = statSync(join(root, "var/lib/scripted"))
   t.same([st.uid, st.gid, st.mode & 0o7777], [901, 901, 0o750], "a directory owned by the user its own %pre created")
   t.equal(read(root, "var/lib/fixture-docs/index"), "trigger 0 \n/usr/share/fixture-docs\n/usr/share/fixture-docs/base.txt\n", "the file trigger got the matching paths")
-  t.same(r.scripts.map((s) => `${s.pkg.replace(/-\d.*/, "")}:${s.kind}:${s.ok}`), ["scripted:pre:true", "scripted:post:true", "scripted:posttrans:true", "fixture-docs-index:filetriggerin:true"])
+  t.same(r.scripts.map((s) => `${s.pkg.replace(/-\d.*/, "")}:${s.kind}:${s.ok}`), ["scripted:pre:true", "scripted:post:true", "scripted:posttrans:true", "fixture-docs-index:filetriggerin:true", "fixture-docs-index:transfiletriggerin:true"])
   t.same(r.warnings, [])
 
   // the same packages through rpm: same files, same marks
   const ref = join(tmp(t), "ref")
   rpmOracle(ref, ["-i", ...d.base1])
   t.equal(listing(root).replace(/^\. d \d+/m, ""), listing(ref).replace(/^\. d \d+/m, ""), "same tree as rpm -i")
-  for (const f of ["var/lib/scripted/marks", "etc/passwd", "etc/group", "var/lib/fixture-docs/index"]) t.equal(read(root, f), read(ref, f), f)
+  for (const f of ["var/lib/scripted/marks", "etc/passwd", "etc/group", "var/lib/fixture-docs/index", "var/lib/fixture-docs/libs"]) t.equal(read(root, f), read(ref, f), f)
+  t.equal(read(root, "var/lib/fixture-docs/libs"), "transtrigger 0\n/usr/lib64/libfoo.so.1\n/usr/lib64/libbar.so.2\n", "%transfiletriggerin: files below the prefix, in install order")
 })
 
 t.test("upgrade v1 → v2 and erase, as rpm does", async (t) => {
@@ -73,6 +74,7 @@ t.test("upgrade v1 → v2 and erase, as rpm does", async (t) => {
   t.equal(read(root, "usr/lib/os-release").match(/VERSION_ID=(\d)/)![1], "2")
   t.equal(read(root, "var/lib/scripted/marks"), "pre 1 v1\npost 1 v1\nposttrans 1 v1\npre 2 v2\npost 2 v2\npreun 1 v1\npostun 1 v1\nposttrans 2 v2\n")
   t.equal(read(root, "var/lib/scripted/marks"), read(ref, "var/lib/scripted/marks"), "same scriptlet sequence and $1 as rpm -U")
+  t.equal(read(root, "var/lib/fixture-docs/libs"), read(ref, "var/lib/fixture-docs/libs"), "the transaction file trigger ran once more, as with rpm -U")
   // /etc/passwd was changed by scripted's %pre and is %config(noreplace): rpm keeps it, new one as .rpmnew
   t.same([...r.warnings].sort(), ["/etc/group created as /etc/group.rpmnew", "/etc/passwd created as /etc/passwd.rpmnew"])
   for (const f of ["etc/passwd", "etc/passwd.rpmnew", "etc/group.rpmnew"]) t.equal(read(root, f), read(ref, f), f)
@@ -251,7 +253,7 @@ t.test("rofiles: scripts cannot write in place into hardlinked files; everything
   const cacheDir = join(tmp(t), "cache")
   const root = join(tmp(t), "root")
   const r = await applyPackages({ root, cacheDir, install: paths(d.base1), rofiles: true })
-  t.same(r.scripts.map((s) => s.ok), [true, true, true, true])
+  t.same(r.scripts.map((s) => s.ok), [true, true, true, true, true])
   t.equal(read(root, "var/lib/scripted/marks"), "pre 1 v1\npost 1 v1\nposttrans 1 v1\n")
   t.match(read(root, "etc/passwd"), /^scripted:/m)
   const cacheFiles = (): string => sh("bash", ["-c", `cd ${cacheDir} && find . -type f -print0 | sort -z | xargs -0 sha256sum`])

@@ -16,8 +16,8 @@ export const newPathsOf = (h: Header): string[] => headerFiles(h).filter((f) => 
 
 /**
  * Simple file triggers: each %filetriggerin / %transfiletriggerin of a package installed after
- * the transaction runs once, higher priority first, with the matching paths on stdin (sorted,
- * one per line) and $1 = 0 as rpm 4.18 passes it. A trigger of a package that was already
+ * the transaction runs once, higher priority first, with the matching paths on stdin (one per
+ * line, in install order) and $1 = 0 as rpm 4.18 passes it. A trigger of a package that was already
  * installed sees the paths this transaction installed; a trigger installed by this transaction
  * sees every matching path installed after it, as rpm runs a new trigger on the files already
  * there.
@@ -29,9 +29,10 @@ export const fireFileTriggers = async ({ installedAfter, newPaths, newPackages, 
   newPackages: ReadonlySet<Header>
   run: (h: Header, kind: ScriptKind, args: number[], script: Script, stdin: string) => Promise<void>
 }): Promise<void> => {
-  const sorted = [...new Set(newPaths)].sort()
+  // install order, each package's paths in header order: the order rpm hands them over
+  const fresh = [...new Set(newPaths)]
   let everything: string[] | undefined
-  const allPaths = (): string[] => (everything ??= [...new Set(installedAfter.flatMap(newPathsOf))].sort())
+  const allPaths = (): string[] => (everything ??= [...new Set(installedAfter.flatMap(newPathsOf))])
   const due: Array<{ h: Header; priority: number; script: Script; paths: string[] }> = []
   for (const trans of [false, true]) {
     for (const h of installedAfter) {
@@ -40,10 +41,12 @@ export const fireFileTriggers = async ({ installedAfter, newPaths, newPackages, 
       for (const t of fileTriggers(h, trans)) {
         const key = `${t.script.prog.join(" ")}\0${t.script.body}`
         const g = byScript.get(key) ?? { priority: t.priority, script: t.script, paths: new Set<string>() }
-        for (const p of newPackages.has(h) ? allPaths() : sorted) if (p === t.prefix || p.startsWith(t.prefix.endsWith("/") ? t.prefix : `${t.prefix}/`)) g.paths.add(p)
+        // rpm hands a transaction trigger the files below its prefix, not the prefix directory itself
+        const under = t.prefix.endsWith("/") ? t.prefix : `${t.prefix}/`
+        for (const p of newPackages.has(h) ? allPaths() : fresh) if ((p === t.prefix && !trans) || p.startsWith(under)) g.paths.add(p)
         byScript.set(key, g)
       }
-      for (const g of byScript.values()) if (g.paths.size) due.push({ h, priority: g.priority, script: g.script, paths: [...g.paths].sort() })
+      for (const g of byScript.values()) if (g.paths.size) due.push({ h, priority: g.priority, script: g.script, paths: [...g.paths] })
     }
   }
   due.sort((a, b) => Number(a.script.kind === "transfiletriggerin") - Number(b.script.kind === "transfiletriggerin") || b.priority - a.priority || (nameOf(a.h) < nameOf(b.h) ? -1 : nameOf(a.h) > nameOf(b.h) ? 1 : 0))
