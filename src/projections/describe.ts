@@ -7,6 +7,7 @@ import { BootloaderSwapped, CleanupDone, DeploymentRemoved, DeploymentWritten, K
 import { FsInitialized, OsInitialized } from "../events/types/init.js"
 import { DeploymentStaged, EtcMerged } from "../events/types/staging.js"
 import { LayerCommitted } from "../events/types/layer.js"
+import { CommitPulled } from "../events/types/pull.js"
 import { deploymentId } from "./deployment-view.js"
 
 export const describeFact = (e: EventEnvelope): string => {
@@ -36,6 +37,12 @@ export const describeFact = (e: EventEnvelope): string => {
     if (d.commit === d.base) return `${d.op}: no layers, the base ${d.base.slice(0, 12)} itself`
     const parts = [...d.installed.map((p) => `+${p}`), ...d.removed.map((p) => `-${p}`), ...d.replaced.map((r) => `${r.old}→${r.new}`)]
     return `${d.op}: layered commit ${d.commit.slice(0, 12)} on base ${d.base.slice(0, 12)}${parts.length ? `: ${parts.join(" ")}` : ""}${d.inactive.length ? ` (inactive: ${d.inactive.join("; ")})` : ""}`
+  }
+  if (CommitPulled.is(e)) {
+    const d = e.data
+    const what = `${d.remote ? `${d.remote}:` : ""}${d.ref}`
+    const version = d.targetVersion !== undefined ? ` (version ${d.targetVersion})` : ""
+    return d.changed ? `pulled ${what}: ${d.target.slice(0, 12)}${version}, from ${d.from.slice(0, 12)}` : `pulled ${what}: no update (${d.target.slice(0, 12)}${version})`
   }
   return e.type
 }

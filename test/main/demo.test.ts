@@ -27,5 +27,6 @@ t.test("npm run demo: the main job runs end to end and says what happened", asyn
   t.match(statusAfter(2).split("\n\n")[0]!, /Version: fixture /, "after the rollback the default is v1 again")
   const history = after(/^history/)
   for (const kind of ["deploy", "install", "upgrade", "rollback"]) t.match(history, new RegExp(kind), `history records the ${kind}`)
+  t.match(history, /pulled vendor:strata\/fixture\/x86_64\/base: [0-9a-f]{12} \(version fixture\.1\), from [0-9a-f]{12}/, "and what the upgrade pulled")
   t.match(after(/^log verify/), /ok|verified|intact/i, "the event log's hash chain verifies")
 })
