@@ -174,7 +174,9 @@ export const loadTreefile = (o: LoadOptions): Treefile => {
   out.ref = sub("ref", ref)
   out.packages = packages
   out.basearch = o.basearch
-  if (vars.size > 0) out.variables = Object.fromEntries([...vars].filter(([k]) => k !== "basearch"))
+  // the variables the treefile (and the caller) set; basearch and releasever have their own fields
+  const own = { ...((get<Record<string, VarValue>>("variables")) ?? {}), ...(o.variables ?? {}) }
+  if (Object.keys(own).length) out.variables = own
   const md = get<Record<string, Value>>("metadata")
   if (md) out.metadata = Object.fromEntries(Object.entries(md).map(([k, v]) => [k, typeof v === "string" ? sub("metadata", v) : v]))
   const suffix = get<string>("automatic-version-suffix")
