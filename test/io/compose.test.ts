@@ -113,6 +113,12 @@ t.test("compose the fixture treefile; ostree and rpm read the result", async (t)
   t.equal(meta(repo, "version"), "'fixture.1'", "automatic version bumped")
   t.equal(meta(repo, "ostree.linux"), `'${d.kver2}'`)
   t.match(meta(repo, "rpmostree.rpmdb.pkglist"), /\('hello', '0', '2\.0', '1', 'x86_64'\)/)
+  // preserve-passwd: the previous users first (same ids), then the new setup's new ones
+  const passwd2 = cat("/usr/lib/passwd")
+  t.match(passwd2, /^scripted:x:901:901:/m)
+  t.match(passwd2, /^fixtured:x:900:900:/m, "setup v2's new user added from its .rpmnew")
+  t.ok(passwd2.indexOf("scripted:") < passwd2.indexOf("fixtured:"), "the previous commit's users were seeded before the install")
+  t.notMatch(sh("ostree", [`--repo=${repo}`, "ls", "-R", REF, "/usr/etc"]), /rpmnew|passwd-|group-/, "no .rpmnew or backup files")
   t.match(sh("ostree", [`--repo=${repo}`, "fsck"]), /no errors found/)
   // ostree admin deploys the commit: kernel and initramfs found, /usr/etc merged into /etc
   const sysroot = sysrootTmp(t)

@@ -208,6 +208,8 @@ export const postprocess = async (o: PostprocessOptions): Promise<PostprocessRes
     rmSync(join(root, f), { recursive: true, force: true })
   }
   removeFromPackages(root, tf["remove-from-packages"], o.installed)
+  // shadow-utils' backup copies are not shipped (rpm-ostree removes them too)
+  for (const f of ["passwd-", "group-", "shadow-", "gshadow-"]) rmSync(join(root, "etc", f), { force: true })
   const users = splitPasswdGroup(root, tf["etc-group-members"])
   checkEntries("passwd", users.passwd, tf["check-passwd"], o.previous?.passwd, readFile, tf["ignore-removed-users"])
   checkEntries("group", users.group, tf["check-groups"], o.previous?.group, readFile, tf["ignore-removed-groups"])

@@ -54,12 +54,35 @@ const previousFile = async (repoPath: string, parent: string, path: string): Pro
   }
 }
 
+const previousUsers = async (r: ComposeRequest, lib: { passwd?: string; group?: string }): Promise<{ passwd?: string; group?: string }> => {
+  const out: { passwd?: string; group?: string } = {}
+  for (const file of ["passwd", "group"] as const) {
+    const etc = await previousFile(r.repo, r.parent, `usr/etc/${file}`)
+    const lines = [...(etc ?? "").split("\n"), ...(lib[file] ?? "").split("\n")].filter((l) => l.trim())
+    const seen = new Set<string>()
+    const merged = lines.filter((l) => {
+      const n = l.split(":")[0]!
+      if (seen.has(n)) return false
+      seen.add(n)
+      return true
+    })
+    if (merged.length) out[file] = `${merged.join("\n")}\n`
+  }
+  return out
+}
+
 export const assembleEffect = async (r: ComposeRequest): Promise<{ workdir: string; packages: number; kver?: string }> => {
   const tf = treefileOf(r)
   const pkgs = packagesOf(r)
   const root = rootfsOf(r.workdir)
   // a re-run starts from nothing: a half-assembled root is not worth repairing
   rmSync(root, { recursive: true, force: true })
+  const previous = {
+    passwd: await previousFile(r.repo, r.parent, "usr/lib/passwd"),
+    group: await previousFile(r.repo, r.parent, "usr/lib/group"),
+  }
+  // preserve-passwd: the previous commit's users (root from its /usr/etc, the rest from /usr/lib)
+  const seed = tf["preserve-passwd"] && r.parent ? await previousUsers(r, previous) : undefined
   const { installed } = await assembleRoot({
     root,
     packages: pkgs.map((p) => cachedPackagePath(r.cachedir, p)),
@@ -67,11 +90,8 @@ export const assembleEffect = async (r: ComposeRequest): Promise<{ workdir: stri
     documentation: tf.documentation,
     ...(tf["install-langs"] ? { installLangs: tf["install-langs"] } : {}),
     installTime: Number(r.timestamp),
+    ...(seed ? { seed } : {}),
   })
-  const previous = {
-    passwd: await previousFile(r.repo, r.parent, "usr/lib/passwd"),
-    group: await previousFile(r.repo, r.parent, "usr/lib/group"),
-  }
   const pp = await postprocess({
     root,
     treefile: tf,
