@@ -20,6 +20,7 @@ import { nevraOf as nevraOfHeader } from "../../formats/rpm/info.js"
 import { checkout } from "../repo/checkout.js"
 import { commitTree } from "../repo/commit.js"
 import { scanDevino } from "../repo/devino.js"
+import { rofilesAvailable } from "../rpm/bwrap-mounts.js"
 import { loadCommit } from "../repo/object-read.js"
 import { openRepo } from "../repo/repo.js"
 import { readRpmdb } from "../rpm/rpmdb.js"
@@ -142,7 +143,12 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
   rmSync(work, { recursive: true, force: true })
   try {
     mkdirSync(join(work, ".."), { recursive: true })
-    await checkout(repo, { rev: o.base, destination: work })
+    // The base is checked out as hardlinks to the sysroot repo's objects — shared with the
+    // booted deployment. A scriptlet writing in place into one of them would change both, so
+    // scriptlets run on a rofiles-fuse view (as rpm-ostree does); without it, the base is
+    // checked out as copies instead (slower, as safe).
+    const rofiles = rofilesAvailable()
+    await checkout(repo, { rev: o.base, destination: work, ...(rofiles ? {} : { forceCopy: true }) })
     let installed: Header[] = []
     let r: Resolution = { install: [], erase: [], removed: [], replaced: [], inactive: [] }
     if (hasPackageChanges(state)) {
@@ -160,7 +166,7 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
       // replacements are upgrades/downgrades of the same name: only removals are erasures
       const removedNevras = r.removed.map(nevraOfHeader)
       try {
-        await applyPackages({ root: work, cacheDir: join(cacheDir, "import"), install: files.map((path) => ({ path })), erase: removedNevras })
+        await applyPackages({ root: work, cacheDir: join(cacheDir, "import"), install: files.map((path) => ({ path })), erase: removedNevras, rofiles })
       } catch (e) {
         throw applyError(e)
       }

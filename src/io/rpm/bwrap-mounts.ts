@@ -23,3 +23,14 @@ export const scratchMounts = (root: string): string[] => {
   out.push("--tmpfs", "/run")
   return out
 }
+
+let rofiles: boolean | undefined
+
+/** rofiles-fuse (Debian's ostree package) and a FUSE device to mount it with. */
+export const rofilesAvailable = (): boolean => {
+  if (rofiles === undefined) {
+    const fuse = lstatSync("/dev/fuse", { throwIfNoEntry: false })?.isCharacterDevice() ?? false
+    rofiles = fuse && (process.env["PATH"] ?? "/usr/bin:/bin").split(":").some((d) => d && lstatSync(join(d, "rofiles-fuse"), { throwIfNoEntry: false }) !== undefined)
+  }
+  return rofiles
+}
