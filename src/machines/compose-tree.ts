@@ -113,16 +113,19 @@ export const composeTree = async (o: ComposeTreeOptions): Promise<ComposeTreeRes
     // under the lock: the parent and the version read now cannot go stale
     plan: async (): Promise<ComposeRequest> => {
       const parent = (await readRef(await openRepo(repoPath), "heads", treefile.ref)) ?? ""
+      // checked again under the lock: a compose that held it may have just made this very commit
+      const unchanged = parent !== "" && !o.forceNocache && (await stringMeta(repoPath, parent, "rpmostree.inputhash")) === inputhash
       const prefix = treefile["automatic-version-prefix"]
       const previousVersion = parent ? await stringMeta(repoPath, parent, "version") : undefined
       const version = prefix !== undefined ? nextVersion(expandDate(prefix, new Date(Number(timestamp) * 1000)), previousVersion, treefile["automatic-version-suffix"] ?? ".") : undefined
       return {
         repo: repoPath, ref: treefile.ref, parent, treefilePath: resolve(o.treefile), treefile: canonicalJson(treefile),
         packages: JSON.stringify(packages), cachedir, workdir, inputhash, ...(version !== undefined ? { version } : {}),
-        extraMetadata: JSON.stringify(extra), timestamp: timestamp.toString(),
+        extraMetadata: JSON.stringify(extra), timestamp: timestamp.toString(), ...(unchanged ? { unchanged } : {}),
       }
     },
   })
+  if (r.output.commit === r.output.parent) return { kind: "no-change", commit: r.output.parent, inputhash }
   if (o.writeCommitidTo) writeFileSync(o.writeCommitidTo, r.output.commit)
   return { kind: "committed", txn: r.txn, inputhash, recovered: r.recovered, ...r.output }
 }

@@ -81,11 +81,14 @@ interface ComposeContext {
 export const composeMachine = setup({
   types: { context: {} as ComposeContext, input: {} as ComposeRequest, output: {} as ComposeOutput },
   actors: stepActors(composeSteps),
+  guards: { unchanged: ({ context }) => context.request.unchanged === true },
 }).createMachine({
   id: "compose",
   context: ({ input }) => ({ request: input }),
-  initial: "download",
+  initial: "route",
   states: {
+    // nothing to do when the plan found the inputs already committed (no step runs)
+    route: { always: [{ guard: "unchanged", target: "done" }, { target: "download" }] },
     download: { invoke: { src: "download", input: ({ context }) => context.request, onDone: "assemble" } },
     assemble: {
       invoke: {
@@ -115,7 +118,7 @@ export const composeMachine = setup({
     done: { type: "final" },
   },
   output: ({ context }) => ({
-    commit: context.commit ?? "",
+    commit: context.commit ?? context.request.parent,
     parent: context.request.parent,
     ref: context.request.ref,
     ...(context.request.version !== undefined ? { version: context.request.version } : {}),

@@ -8,7 +8,7 @@
 import t from "tap"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { buildDistro, BASE_PACKAGES } from "../helpers/distro.js"
 import { sh, strata, tmp } from "../helpers/tmp.js"
 import { sysrootTmp } from "../helpers/sysroot.js"
@@ -16,6 +16,16 @@ import { sysrootTmp } from "../helpers/sysroot.js"
 const REF = "strata/fixture/x86_64/base"
 
 const meta = (repo: string, key: string, rev = REF): string => sh("ostree", [`--repo=${repo}`, "show", `--print-metadata-key=${key}`, rev]).trim()
+
+const strataAsync = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(process.cwd(), "bin", "strata.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    p.stdout.on("data", (b: Buffer) => (stdout += b.toString()))
+    p.stderr.on("data", (b: Buffer) => (stderr += b.toString()))
+    p.on("close", (status) => resolve({ status, stdout, stderr }))
+  })
 
 const objects = (repo: string): string[] =>
   readdirSync(join(repo, "objects")).flatMap((d) => readdirSync(join(repo, "objects", d)).map((n) => `${d}${n}`)).sort()
@@ -105,8 +115,11 @@ t.test("compose the fixture treefile; ostree and rpm read the result", async (t)
   t.same(readdirSync(join(repo, "tmp")).filter((n) => n.startsWith("strata-compose-")), [], "no work dir left")
 
   // compose/2: repo 2 has the version 2 packages → a child commit, version bumped
-  const second = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, d.treefile2])
-  t.equal(second.status, 0, second.stderr)
+  // …twice at the same time: one composes, the other (waiting for the lock, or later) finds it done
+  const both = await Promise.all([0, 1].map(() => strataAsync(["compose", "tree", "--repo", repo, "--cachedir", cachedir, d.treefile2])))
+  for (const r of both) t.equal(r.status, 0, r.stderr)
+  t.same(both.map((r) => /Wrote commit/.test(r.stdout)).sort(), [false, true], "one of two concurrent composes writes the commit")
+  t.ok(both.some((r) => /No apparent changes/.test(r.stdout)), "the other says nothing changed")
   const c2 = sh("ostree", [`--repo=${repo}`, "rev-parse", REF]).trim()
   t.not(c2, c1)
   t.equal(sh("ostree", [`--repo=${repo}`, "rev-parse", `${REF}^`]).trim(), c1, "parent is the previous commit")

@@ -32,6 +32,7 @@ export interface ComposeRequest {
   readonly version?: string
   readonly extraMetadata: string
   readonly timestamp: string
+  readonly unchanged?: boolean
 }
 
 export const rootfsOf = (workdir: string): string => join(workdir, "rootfs")
