@@ -67,6 +67,7 @@ t.test("compose the fixture treefile; ostree and rpm read the result", async (t)
     "/usr/lib/tmpfiles.d/rpm-ostree-1-autovar.conf", "/usr/share/fixture-postprocess", "/usr/share/fixture-postprocess-common",
   ]) t.match(ls, new RegExp(` ${p.replace(/[.]/g, "\\.")}\\n`), `${p} in the tree`)
   t.notMatch(ls, / \/etc\//, "no /etc: moved to /usr/etc")
+  t.match(ls, /-00644 0 0 +\d+ \/usr\/share\/rpm\/rpmdb\.sqlite\n/, "the rpmdb is world-readable, as rpm writes it")
   t.match(ls, / \/tmp -> sysroot\/tmp\n/)
   t.match(ls, / \/home -> var\/home\n/)
   t.match(ls, / \/usr\/local -> \.\.\/var\/usrlocal\n/)

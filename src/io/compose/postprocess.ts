@@ -141,6 +141,9 @@ const RPMDB_MACROS = "usr/lib/rpm/macros.d/macros.rpm-ostree"
 
 /** rpmdb at usr/share/rpm (already written there), the macro that says so, and the compatibility links. */
 const rpmdbLayout = (root: string): void => {
+  // readable by everyone, as rpm leaves it (`rpm -qa` as a user on the deployed system)
+  const db = join(root, "usr/share/rpm")
+  if (existsSync(db)) for (const n of readdirSync(db)) if (lstatSync(join(db, n)).isFile()) chmodSync(join(db, n), 0o644)
   mkdirSync(join(root, dirname(RPMDB_MACROS)), { recursive: true })
   writeFileSync(join(root, RPMDB_MACROS), "%_dbpath /usr/share/rpm\n")
   replaceSymlink("../../usr/share/rpm", join(root, "var/lib/rpm"))
