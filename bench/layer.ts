@@ -12,7 +12,8 @@
  *   compose              `strata compose tree` of the fixture treefile with an empty (cold) and a
  *                        filled (warm) package cache, each into a fresh repo
  *
- * Each run starts from a fresh sysroot with the base deployed (untimed, `sync`ed); median of
+ * Each run starts from a fresh sysroot with the base deployed by the tool under test (untimed,
+ * `sync`ed: `ostree pull-local` + `ostree admin deploy`, resp. the same strata commands); median of
  * `--runs`. Nothing is asserted; targets are printed next to the ratios.
  * Usage: node dist/bench/layer.js [--runs=N] [--quick] [--tree=DIR] [--keep]
  */
@@ -97,16 +98,23 @@ sh(["ostree", `--repo=${baseRepo}`, "init", "--mode=archive"])
 sh(["ostree", `--repo=${baseRepo}`, "commit", "-b", BASE_REF, `--tree=dir=${baseTree}`, "-s", "bench base", "--add-metadata-string=version=bench.1"])
 rmSync(baseTree, { recursive: true, force: true })
 
-/** A fresh sysroot with the base image deployed (ostree admin; strata adopts it on first use). */
-const freshSysroot = (name: string): string => {
+/** A fresh sysroot with the base image deployed, each by the tool under test (as its users have it). */
+const freshSysroot = (name: string, tool: "ostree" | "strata"): string => {
   const S = join(work, name)
   unseal(S)
   rmSync(S, { recursive: true, force: true })
   mkdirSync(S, { recursive: true })
-  sh(["ostree", "admin", "init-fs", S])
-  sh(["ostree", "admin", "os-init", OS, `--sysroot=${S}`])
-  sh(["ostree", `--repo=${S}/ostree/repo`, "pull-local", baseRepo, BASE_REF])
-  sh(["ostree", "admin", "deploy", `--sysroot=${S}`, `--os=${OS}`, "--karg=root=/dev/vda1", BASE_REF])
+  if (tool === "ostree") {
+    sh(["ostree", "admin", "init-fs", S])
+    sh(["ostree", "admin", "os-init", OS, `--sysroot=${S}`])
+    sh(["ostree", `--repo=${S}/ostree/repo`, "pull-local", baseRepo, BASE_REF])
+    sh(["ostree", "admin", "deploy", `--sysroot=${S}`, `--os=${OS}`, "--karg=root=/dev/vda1", BASE_REF])
+  } else {
+    sh(strata("admin", "init-fs", S))
+    sh(strata("admin", "os-init", OS, "--sysroot", S))
+    sh(strata("repo", `--repo=${S}/ostree/repo`, "pull-local", baseRepo, BASE_REF))
+    sh(strata("admin", "deploy", "--sysroot", S, `--os=${OS}`, "--karg=root=/dev/vda1", BASE_REF))
+  }
   sh(["sync"])
   return S
 }
@@ -140,8 +148,8 @@ for (const [label, pkgs] of [
   const ref: number[] = []
   const ours: number[] = []
   for (let i = 0; i < runs; i++) {
-    ref.push(reference(freshSysroot("ref"), pkgs))
-    ours.push(mine(freshSysroot("strata"), pkgs))
+    ref.push(reference(freshSysroot("ref", "ostree"), pkgs))
+    ours.push(mine(freshSysroot("strata", "strata"), pkgs))
     const listed = sh(strata("status", "--sysroot", join(work, "strata")))
     for (const p of pkgs) if (!listed.includes(p)) fatal(`after strata install, status does not list ${p}`)
   }
