@@ -6,29 +6,14 @@
  * verified. A re-run then completes from whatever the kill left.
  */
 import t from "tap"
-import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { sysrootTmp } from "../helpers/sysroot.js"
+import { cpA, labelsOf } from "./crash-helpers.js"
 import { readLog } from "./harness.js"
 import { deployments } from "./layer-fixture.js"
 import { check, observe } from "./upgrade-fixture.js"
 import { image, makeDracutSysroot, s } from "./initramfs-fixture.js"
-
-const cpA = (from: string, to: string): string => {
-  const r = spawnSync("cp", ["-a", from, to])
-  if (r.status !== 0) throw new Error(`cp -a failed: ${r.stderr}`)
-  return to
-}
-
-const labelsOf = async (S: string, fromPos: number): Promise<string[]> => {
-  const seen = new Map<string, number>()
-  return (await readLog(S)).slice(fromPos).map((e) => {
-    const n = (seen.get(e.type) ?? 0) + 1
-    seen.set(e.type, n)
-    return `${e.type}:${n}`
-  })
-}
 
 const ENABLE = ["initramfs", "--enable", "--arg=--add=foo"]
 // the client-layer commit's timestamp: fixed, so every run makes the same commit

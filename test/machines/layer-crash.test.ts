@@ -7,45 +7,13 @@
  * log verified; a re-run of the install then succeeds.
  */
 import t from "tap"
-import { execFileSync, spawnSync } from "node:child_process"
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { sysrootTmp } from "../helpers/sysroot.js"
+import { cpA, labelsOf, normalizedLayers } from "./crash-helpers.js"
 import { readLog } from "./harness.js"
 import { lst, makeLayerSysroot } from "./layer-fixture.js"
 import { check, observe } from "./upgrade-fixture.js"
-
-const cpA = (from: string, to: string): string => {
-  const r = spawnSync("cp", ["-a", from, to])
-  if (r.status !== 0) throw new Error(`cp -a failed: ${r.stderr}`)
-  return to
-}
-
-const labelsOf = async (S: string, fromPos: number): Promise<string[]> => {
-  const seen = new Map<string, number>()
-  return (await readLog(S)).slice(fromPos).map((e) => {
-    const n = (seen.get(e.type) ?? 0) + 1
-    seen.set(e.type, n)
-    return `${e.type}:${n}`
-  })
-}
-
-/**
- * observe() with client-layer commits named by their base: a rebuilt layer is a new commit
- * (its timestamp and rpmdb install times differ), the same state all the same.
- */
-const normalized = (S: string, state: string): string => {
-  const repo = `--repo=${S}/ostree/repo`
-  const name = (id: string | null): string | null => {
-    if (id === null) return null
-    const [short, serial] = id.split(".")
-    const full = execFileSync("ostree", [repo, "rev-parse", short!], { encoding: "utf8" }).trim()
-    const meta = spawnSync("ostree", [repo, "show", "--print-metadata-key=rpmostree.clientlayer", full], { encoding: "utf8" })
-    return meta.status === 0 && meta.stdout.trim() === "true" ? `layer-on-${execFileSync("ostree", [repo, "rev-parse", `${full}^`], { encoding: "utf8" }).trim().slice(0, 12)}.${serial}` : id
-  }
-  const o = JSON.parse(state) as { list: string[]; staged: string | null; stagedFile: string | null; dirs: string[] }
-  return JSON.stringify({ list: o.list.map(name), staged: name(o.staged), stagedFile: name(o.stagedFile), dirs: o.dirs.map(name).sort() })
-}
 
 const workDirs = (S: string): string[] => readdirSync(join(S, "ostree/repo/tmp")).filter((n) => n.startsWith("strata-layer-") && n !== "strata-layer-cache")
 
@@ -55,11 +23,11 @@ for (const booted of [false, true]) {
     const w = await makeLayerSysroot(t, dir, { booted })
     const template = w.S
     const start = (await readLog(template)).length
-    const oldState = normalized(template, await observe(template))
+    const oldState = normalizedLayers(template, await observe(template))
     const clean = cpA(template, join(dir, "clean"))
     const r = lst(clean, ["install", "hello"], { booted })
     t.equal(r.status, 0, `clean run ${r.stderr}`)
-    const newState = normalized(clean, await check(t, clean, "clean"))
+    const newState = normalizedLayers(clean, await check(t, clean, "clean"))
     t.not(newState, oldState)
     const labels = (await labelsOf(clean, start)).filter((l) => !l.startsWith("Reconciled"))
     const ponr = booted ? "DeploymentStaged:1" : "BootloaderSwapped:1"
@@ -76,7 +44,7 @@ for (const booted of [false, true]) {
       t.equal(killed.status, -1, `${label}: killed ${killed.stderr}`)
       const rec = lst(S, ["recover"], { booted })
       t.equal(rec.status, 0, `${label}: recovered ${rec.stderr}`)
-      t.equal(normalized(S, await check(t, S, label)), isNew ? newState : oldState, `${label}: the ${isNew ? "new" : "old"} state`)
+      t.equal(normalizedLayers(S, await check(t, S, label)), isNew ? newState : oldState, `${label}: the ${isNew ? "new" : "old"} state`)
       t.same(workDirs(S), [], `${label}: no work dir left`)
       if (!isNew) {
         const again = lst(S, ["install", "hello"], { booted })

@@ -6,42 +6,13 @@
  * no work dir left; a re-run then succeeds.
  */
 import t from "tap"
-import { execFileSync, spawnSync } from "node:child_process"
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { sysrootTmp } from "../helpers/sysroot.js"
+import { cpA, labelsOf, normalizedLayers } from "./crash-helpers.js"
 import { readLog } from "./harness.js"
 import { lst, makeLayerSysroot } from "./layer-fixture.js"
 import { check, observe, ok } from "./upgrade-fixture.js"
-
-const cpA = (from: string, to: string): string => {
-  const r = spawnSync("cp", ["-a", from, to])
-  if (r.status !== 0) throw new Error(`cp -a failed: ${r.stderr}`)
-  return to
-}
-
-const labelsOf = async (S: string, fromPos: number): Promise<string[]> => {
-  const seen = new Map<string, number>()
-  return (await readLog(S)).slice(fromPos).map((e) => {
-    const n = (seen.get(e.type) ?? 0) + 1
-    seen.set(e.type, n)
-    return `${e.type}:${n}`
-  })
-}
-
-/** observe() with client-layer commits named by their base (a rebuilt layer is another commit). */
-const normalized = (S: string, state: string): string => {
-  const repo = `--repo=${S}/ostree/repo`
-  const name = (id: string | null): string | null => {
-    if (id === null) return null
-    const [short, serial] = id.split(".")
-    const full = execFileSync("ostree", [repo, "rev-parse", short!], { encoding: "utf8" }).trim()
-    const meta = spawnSync("ostree", [repo, "show", "--print-metadata-key=rpmostree.clientlayer", full], { encoding: "utf8" })
-    return meta.status === 0 && meta.stdout.trim() === "true" ? `layer-on-${execFileSync("ostree", [repo, "rev-parse", `${full}^`], { encoding: "utf8" }).trim().slice(0, 12)}.${serial}` : id
-  }
-  const o = JSON.parse(state) as { list: string[]; staged: string | null; stagedFile: string | null; dirs: string[] }
-  return JSON.stringify({ list: o.list.map(name), staged: name(o.staged), stagedFile: name(o.stagedFile), dirs: o.dirs.map(name).sort() })
-}
 
 const withoutDirs = (state: string): string => JSON.stringify({ ...JSON.parse(state), dirs: undefined })
 
@@ -55,10 +26,10 @@ for (const [what, cmd] of [["upgrade with a layer", ["upgrade"]], ["reset", ["re
     if (cmd[0] === "upgrade") await w.publish2()
     const template = w.S
     const start = (await readLog(template)).length
-    const oldState = normalized(template, await observe(template))
+    const oldState = normalizedLayers(template, await observe(template))
     const clean = cpA(template, join(dir, "clean"))
     ok(t, lst(clean, cmd), "clean run")
-    const newState = normalized(clean, await check(t, clean, "clean"))
+    const newState = normalizedLayers(clean, await check(t, clean, "clean"))
     t.not(newState, oldState)
     const labels = (await labelsOf(clean, start)).filter((l) => !l.startsWith("Reconciled"))
     t.ok(labels.includes("LayerCommitted:1"), `the assemble step ran: ${labels.join(" ")}`)
@@ -75,7 +46,7 @@ for (const [what, cmd] of [["upgrade with a layer", ["upgrade"]], ["reset", ["re
       t.equal(rec.status, 0, `${label}: recovered ${rec.stderr}`)
       // completed past the point of no return, recovery does not run the cleanup: a deployment
       // directory the new list left out may stay until the next cleanup (as for deploy)
-      const seen = normalized(S, await check(t, S, label))
+      const seen = normalizedLayers(S, await check(t, S, label))
       t.equal(isNew ? withoutDirs(seen) : seen, isNew ? withoutDirs(newState) : oldState, `${label}: the ${isNew ? "new" : "old"} state`)
       t.same(workDirs(S), [], `${label}: no work dir left`)
       if (!isNew) t.equal(lst(S, cmd).status, 0, `${label}: a re-run succeeds`)

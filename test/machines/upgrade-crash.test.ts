@@ -7,26 +7,11 @@
  * second recovery. Finally a re-run of `strata upgrade` completes from whatever the kill left.
  */
 import t from "tap"
-import { spawnSync } from "node:child_process"
 import { join } from "node:path"
 import { sysrootTmp } from "../helpers/sysroot.js"
+import { cpA, labelsOf } from "./crash-helpers.js"
 import { readLog } from "./harness.js"
 import { check, makeServer, makeSysroot, observe, sst } from "./upgrade-fixture.js"
-
-const cpA = (from: string, to: string): string => {
-  const r = spawnSync("cp", ["-a", from, to])
-  if (r.status !== 0) throw new Error(`cp -a failed: ${r.stderr}`)
-  return to
-}
-
-const labelsOf = async (S: string, fromPos: number): Promise<string[]> => {
-  const seen = new Map<string, number>()
-  return (await readLog(S)).slice(fromPos).map((e) => {
-    const n = (seen.get(e.type) ?? 0) + 1
-    seen.set(e.type, n)
-    return `${e.type}:${n}`
-  })
-}
 
 t.test("upgrade killed at every event and inside its steps, then recovered", async (t) => {
   const dir = sysrootTmp(t)
