@@ -4,7 +4,8 @@
  * machine-id, add-files, postprocess scripts, remove-files, remove-from-packages), then the layout
  * every OSTree system needs (users to /usr/lib, kernel placement, the rpmdb's macros and links,
  * /etc → /usr/etc, /var → tmpfiles.d, the root skeleton). Every write replaces a file (write a
- * temporary, rename), never edits one in place.
+ * temporary, rename), never edits one in place: the tree's packaged files are hardlinks into the
+ * import cache. Postprocess scripts get a copy-up view (run-in-root.ts).
  */
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -143,9 +144,12 @@ const RPMDB_MACROS = "usr/lib/rpm/macros.d/macros.rpm-ostree"
 const rpmdbLayout = (root: string): void => {
   // readable by everyone, as rpm leaves it (`rpm -qa` as a user on the deployed system)
   const db = join(root, "usr/share/rpm")
-  if (existsSync(db)) for (const n of readdirSync(db)) if (lstatSync(join(db, n)).isFile()) chmodSync(join(db, n), 0o644)
+  // (strata wrote these files: one link each; a packaged one would be the cache's, so it is left)
+  if (existsSync(db)) for (const n of readdirSync(db)) if (lstatSync(join(db, n)).isFile() && lstatSync(join(db, n)).nlink === 1) chmodSync(join(db, n), 0o644)
   mkdirSync(join(root, dirname(RPMDB_MACROS)), { recursive: true })
-  writeFileSync(join(root, RPMDB_MACROS), "%_dbpath /usr/share/rpm\n")
+  // a new inode renamed over whatever a package shipped there (a hardlink into the import cache)
+  writeFileSync(join(root, `${RPMDB_MACROS}.strata-tmp`), "%_dbpath /usr/share/rpm\n")
+  renameSync(join(root, `${RPMDB_MACROS}.strata-tmp`), join(root, RPMDB_MACROS))
   replaceSymlink("../../usr/share/rpm", join(root, "var/lib/rpm"))
   replaceSymlink("../../share/rpm", join(root, "usr/lib/sysimage/rpm"))
 }

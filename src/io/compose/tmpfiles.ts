@@ -5,7 +5,7 @@
  * /var/run/… written as /run/…. Regular files under /var are dropped (rpm-ostree does the same:
  * nothing in /var survives a deployment's first boot anyway).
  */
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
 export const AUTOVAR_CONF = "usr/lib/tmpfiles.d/rpm-ostree-1-autovar.conf"
@@ -61,7 +61,9 @@ export const convertVarToTmpfiles = (root: string): string[] => {
   const sorted = [...lines].sort()
   if (sorted.length) {
     mkdirSync(join(root, "usr/lib/tmpfiles.d"), { recursive: true })
-    writeFileSync(join(root, AUTOVAR_CONF), sorted.map((l) => `${l}\n`).join(""))
+    // a new inode: a file a package shipped at that name is a hardlink into the import cache
+    writeFileSync(join(root, `${AUTOVAR_CONF}.strata-tmp`), sorted.map((l) => `${l}\n`).join(""))
+    renameSync(join(root, `${AUTOVAR_CONF}.strata-tmp`), join(root, AUTOVAR_CONF))
   }
   for (const n of readdirSync(varDir)) rmSync(join(varDir, n), { recursive: true, force: true })
   return sorted

@@ -6,8 +6,8 @@
  * their matched paths on stdin. Output (stdout and stderr interleaved) is captured and, when the
  * script fails, its tail is the error's message.
  */
-import { execFile, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Data from "effect/Data"
@@ -15,6 +15,7 @@ import type { Reason } from "../../lib/error.js"
 import { numbers, string, strings, type Header } from "../../formats/rpm/header.js"
 import { T } from "../../formats/rpm/tags.js"
 import { scratchMounts } from "./bwrap-mounts.js"
+import { mountRofiles, unmountRofiles } from "./rofiles.js"
 
 export type ScriptKind = "pretrans" | "pre" | "post" | "preun" | "postun" | "posttrans" | "filetriggerin" | "transfiletriggerin"
 
@@ -214,7 +215,7 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
     throw new ScriptletError({ op: "scriptlet", reason: "ScriptFailed", pkg: o.pkg, kind: script.kind, output: "", detail: `${which(script.kind)} scriptlet of ${o.pkg} could not be started: ${(e as Error).message}` })
   } finally {
     // Never a recursive delete here: if the unmount failed, work/root is still the live root.
-    if (mounted) await unmount(mounted)
+    if (mounted) await unmountRofiles(mounted)
     rmSync(join(work, "script"), { force: true })
     for (const d of [join(work, "root"), work]) {
       try {
@@ -223,29 +224,5 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
         // absent, or a mount we could not undo: left for the admin rather than emptied
       }
     }
-  }
-}
-
-const execAsync = (cmd: string, args: ReadonlyArray<string>): Promise<string> =>
-  new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: "utf8" }, (e, _out, err) => (e ? reject(new Error(`${cmd}: ${err.trim() || e.message}`)) : resolve(err)))
-  })
-
-/** Mounts a rofiles-fuse view of `root` at `at` (the daemon forks once the mount is up). */
-const mountRofiles = async (root: string, at: string): Promise<string> => {
-  mkdirSync(at)
-  try {
-    await execAsync("rofiles-fuse", [root, at])
-  } catch (e) {
-    throw new Error(`rofiles-fuse is needed to run scriptlets on a hardlinked tree and could not mount it (${(e as Error).message})`)
-  }
-  return at
-}
-
-const unmount = async (at: string): Promise<void> => {
-  try {
-    await execAsync("umount", [at])
-  } catch {
-    await execAsync("fusermount", ["-u", at]).catch(() => undefined)
   }
 }
