@@ -74,6 +74,12 @@ t.test("hostile dirtree names are refused", async (t) => {
     t.throws(() => parseDirtree(dirs), OstreeFormatError, `dir named ${JSON.stringify(name)}`)
   }
   t.throws(() => parseDirtree(serialize("(a(say)a(sayay))", [[["b", z], ["a", z]], []])), OstreeFormatError, "unsorted")
+  // strcmp on UTF-8 bytes, not UTF-16 units: U+FF21 (EF BC A1) sorts before U+1F600 (F0 9F 98 80),
+  // although its UTF-16 unit is above the emoji's surrogates; "a" before "ab" before "é".
+  const utf8Order = [["a", z], ["ab", z], ["é", z], ["\uff21", z], ["\u{1f600}", z]]
+  t.doesNotThrow(() => parseDirtree(serialize("(a(say)a(sayay))", [utf8Order, []])), "UTF-8 byte order")
+  t.throws(() => parseDirtree(serialize("(a(say)a(sayay))", [[["\u{1f600}", z], ["\uff21", z]], []])), OstreeFormatError, "UTF-16 order refused")
+  t.throws(() => parseDirtree(serialize("(a(say)a(sayay))", [[["ab", z], ["a", z]], []])), OstreeFormatError, "longer name first refused")
   t.throws(() => parseDirtree(serialize("(a(say)a(sayay))", [[["a", new Uint8Array(31)]], []])), OstreeFormatError, "short checksum")
   t.doesNotThrow(() => validateFilename("ok.txt"))
 })

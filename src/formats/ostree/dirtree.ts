@@ -24,8 +24,25 @@ export const validateFilename = (name: string): void => {
   if (name.includes("\0")) throw invalid("dirtree", "filename contains NUL")
 }
 
-const byName = <T extends { name: string }>(a: T, b: T): number =>
-  a.name === b.name ? 0 : Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))
+/**
+ * strcmp on the UTF-8 bytes. Below U+D800, UTF-16 code unit order is code point order is UTF-8
+ * byte order, so names are compared unit by unit without encoding them (this runs for every
+ * entry of every dirtree parsed); only a difference at a surrogate or above falls back to bytes.
+ */
+const utf8Compare = (a: string, b: string): number => {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x < 0xd800 && y < 0xd800) return x - y
+    return Buffer.compare(Buffer.from(a), Buffer.from(b))
+  }
+  return a.length - b.length
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number => utf8Compare(a.name, b.name)
 
 /** Sorts both lists (a copy) into canonical order. */
 export const canonicalDirtree = (t: Dirtree): Dirtree => ({

@@ -144,13 +144,26 @@ interface PlannedDir {
   readonly dirs: ReadonlyArray<readonly [string, PlannedDir]>
 }
 
+/**
+ * Loads and validates every dirtree and dirmeta below (tree, meta). Identical subtrees (same
+ * dirtree and dirmeta — empty directories, repeated layouts) share one planned node, and a
+ * dirmeta (most directories share a handful) is read and parsed once.
+ */
 const loadPlan = (ctx: Ctx, tree: Checksum, meta: Checksum): PlannedDir => {
-  const dt = loadDirtreeSync(ctx.repo, tree)
-  return {
-    tree: dt,
-    meta: loadDirmetaSync(ctx.repo, meta),
-    dirs: dt.dirs.map((d) => [d.name, loadPlan(ctx, d.tree, d.meta)] as const),
+  const nodes = new Map<string, PlannedDir>()
+  const metas = new Map<Checksum, Dirmeta>()
+  const load = (t: Checksum, m: Checksum): PlannedDir => {
+    const key = t + m
+    const known = nodes.get(key)
+    if (known) return known
+    let dm = metas.get(m)
+    if (!dm) metas.set(m, (dm = loadDirmetaSync(ctx.repo, m)))
+    const dt = loadDirtreeSync(ctx.repo, t)
+    const node: PlannedDir = { tree: dt, meta: dm, dirs: dt.dirs.map((d) => [d.name, load(d.tree, d.meta)] as const) }
+    nodes.set(key, node)
+    return node
   }
+  return load(tree, meta)
 }
 
 const checkoutDir = (ctx: Ctx, plan: PlannedDir, dest: string, top: boolean): void => {

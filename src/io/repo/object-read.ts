@@ -6,7 +6,7 @@
 import { readFile, lstat } from "node:fs/promises"
 import { createHash } from "node:crypto"
 import { inflateRaw, inflateRawSync } from "node:zlib"
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync } from "node:fs"
+import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync } from "node:fs"
 import { promisify } from "node:util"
 
 import { getAttributeSync, listAttributesSync } from "@napi-rs/xattr"
@@ -139,10 +139,35 @@ export const readContentObject = async (repo: Repo, csum: Checksum, verify = tru
  * versions spent more time in threadpool hand-offs and per-file buffers than in the reads.
  */
 
-export const readMetadataObjectSync = (repo: Repo, type: ObjectType, csum: Checksum): Uint8Array => {
+let metaScratch = Buffer.allocUnsafe(1 << 18)
+/**
+ * Reads a metadata object into a reused buffer — open, read, close: no fstat and no per-object
+ * allocation (a checkout reads thousands of dirtrees). The view is valid until the next call.
+ */
+const readMetaScratch = (path: string): Buffer => {
+  const fd = openSync(path, "r")
+  try {
+    let n = 0
+    for (;;) {
+      if (n === metaScratch.length) {
+        const grown = Buffer.allocUnsafe(Math.max(fstatSync(fd).size + 1, metaScratch.length * 2))
+        metaScratch.copy(grown, 0, 0, n)
+        metaScratch = grown
+      }
+      const r = readSync(fd, metaScratch, n, metaScratch.length - n, n)
+      if (r === 0) return metaScratch.subarray(0, n)
+      n += r
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Synchronous readMetadataObject, verified; the bytes are valid until the next call. */
+const readMetadataObjectSync = (repo: Repo, type: ObjectType, csum: Checksum): Uint8Array => {
   let bytes: Buffer
   try {
-    bytes = readFileSync(objectPath(repo, csum, type))
+    bytes = readMetaScratch(objectPath(repo, csum, type))
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
       throw new RepoError({ op: `read ${type}`, reason: "NotFound", detail: `no such ${type} object ${csum}` })
@@ -153,6 +178,7 @@ export const readMetadataObjectSync = (repo: Repo, type: ObjectType, csum: Check
   return bytes
 }
 
+/** The parsers copy what they keep (strings, checksums, xattr bytes), so the scratch view is safe. */
 export const loadDirtreeSync = (repo: Repo, csum: Checksum): Dirtree =>
   parsed("dirtree", csum, () => parseDirtree(readMetadataObjectSync(repo, "dirtree", csum)))
 export const loadDirmetaSync = (repo: Repo, csum: Checksum): Dirmeta =>

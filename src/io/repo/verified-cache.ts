@@ -13,37 +13,59 @@
  * Only non-archive repos use it: archive checkouts inflate, and so verify, anyway.
  */
 import { appendFileSync, lstatSync, mkdirSync, readFileSync } from "node:fs"
-import { fromBytes, toBytes, type Checksum } from "../../formats/ostree/index.js"
+import { toBytes, type Checksum } from "../../formats/ostree/index.js"
 import { objectPath } from "./object-read.js"
 import type { Repo } from "./repo.js"
 
 const RECORD = 68
+const U32 = 0x1_0000_0000
 
-interface StatKey {
-  readonly ino: bigint
-  readonly size: bigint
-  readonly mtimeNs: bigint
-  readonly mode: number
-  readonly uid: number
-  readonly gid: number
-}
-
-const same = (a: StatKey, b: StatKey): boolean =>
-  a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.mode === b.mode && a.uid === b.uid && a.gid === b.gid
+/** A u64 LE field as a number; exact below 2^53, rounded once above — as node's number stats are. */
+const u64 = (b: Buffer, o: number): number => b.readUInt32LE(o) + b.readUInt32LE(o + 4) * U32
 
 const cachePath = (repo: Repo): string => `${repo.path}/extensions/strata/verified-objects`
 
-const statOf = (repo: Repo, csum: Checksum): StatKey | undefined => {
+const record = (csum: Checksum, st: import("node:fs").BigIntStats): Buffer => {
+  const rec = Buffer.alloc(RECORD)
+  rec.set(toBytes(csum))
+  rec.writeBigUInt64LE(st.ino, 32)
+  rec.writeBigUInt64LE(st.size, 40)
+  rec.writeBigUInt64LE(st.mtimeNs, 48)
+  rec.writeUInt32LE(Number(st.mode), 56)
+  rec.writeUInt32LE(Number(st.uid), 60)
+  rec.writeUInt32LE(Number(st.gid), 64)
+  return rec
+}
+
+/**
+ * Whether the object's inode is still the one `rec` (at `o`) describes. The common case — a
+ * store object with mtime 0 — is decided on a number lstat (a bigint lstat costs ~3× as much, and
+ * this runs once per object of every hardlink checkout); any other mtime is compared to the
+ * nanosecond on a bigint lstat.
+ */
+const unchanged = (path: string, rec: Buffer, o: number): boolean => {
   try {
-    const st = lstatSync(objectPath(repo, csum, "file"), { bigint: true })
-    return { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid) }
+    return unchangedOrThrow(path, rec, o)
   } catch {
-    return undefined
+    return false
   }
 }
 
+const unchangedOrThrow = (path: string, rec: Buffer, o: number): boolean => {
+  const mtimeZero = rec.readUInt32LE(o + 48) === 0 && rec.readUInt32LE(o + 52) === 0
+  if (mtimeZero) {
+    const st = lstatSync(path, { throwIfNoEntry: false })
+    return st !== undefined && st.mtimeMs === 0 && st.ino === u64(rec, o + 32) && st.size === u64(rec, o + 40) &&
+      st.mode === rec.readUInt32LE(o + 56) && st.uid === rec.readUInt32LE(o + 60) && st.gid === rec.readUInt32LE(o + 64)
+  }
+  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+  return st !== undefined && st.ino === rec.readBigUInt64LE(o + 32) && st.size === rec.readBigUInt64LE(o + 40) &&
+    st.mtimeNs === rec.readBigUInt64LE(o + 48) && Number(st.mode) === rec.readUInt32LE(o + 56) &&
+    Number(st.uid) === rec.readUInt32LE(o + 60) && Number(st.gid) === rec.readUInt32LE(o + 64)
+}
+
 export interface VerifiedCache {
-  /** The object's size if it was verified and is still the same inode, size and ctime; else undefined. */
+  /** The object's size if it was verified and is still the same inode, size, mtime, mode and owner; else undefined. */
   readonly verifiedSize: (csum: Checksum) => bigint | undefined
   /** Notes a freshly verified or written object (its current inode state), unless already known as such. */
   readonly add: (csum: Checksum) => void
@@ -52,7 +74,8 @@ export interface VerifiedCache {
 }
 
 export const openVerifiedCache = (repo: Repo): VerifiedCache => {
-  const known = new Map<Checksum, StatKey>()
+  /** checksum → [buffer, offset] of its last record (the file's, or one added since). */
+  const known = new Map<Checksum, readonly [Buffer, number]>()
   const pending: Buffer[] = []
   if (repo.mode !== "archive") {
     let buf: Buffer | undefined
@@ -61,37 +84,27 @@ export const openVerifiedCache = (repo: Repo): VerifiedCache => {
     } catch {
       buf = undefined
     }
-    if (buf) {
-      for (let o = 0; o + RECORD <= buf.length; o += RECORD) {
-        known.set(fromBytes(buf.subarray(o, o + 32)), {
-          ino: buf.readBigUInt64LE(o + 32), size: buf.readBigUInt64LE(o + 40), mtimeNs: buf.readBigUInt64LE(o + 48),
-          mode: buf.readUInt32LE(o + 56), uid: buf.readUInt32LE(o + 60), gid: buf.readUInt32LE(o + 64),
-        })
-      }
-    }
+    if (buf) for (let o = 0; o + RECORD <= buf.length; o += RECORD) known.set(buf.toString("hex", o, o + 32), [buf, o])
   }
   return {
     verifiedSize: (csum) => {
       const k = known.get(csum)
-      if (!k) return undefined
-      const now = statOf(repo, csum)
-      return now && same(now, k) ? now.size : undefined
+      if (!k || !unchanged(objectPath(repo, csum, "file"), k[0], k[1])) return undefined
+      return k[0].readBigUInt64LE(k[1] + 40)
     },
     add: (csum) => {
       if (repo.mode === "archive") return
-      const now = statOf(repo, csum)
-      if (!now) return
+      const path = objectPath(repo, csum, "file")
       const k = known.get(csum)
-      if (k && same(k, now)) return
-      known.set(csum, now)
-      const rec = Buffer.alloc(RECORD)
-      rec.set(toBytes(csum))
-      rec.writeBigUInt64LE(now.ino, 32)
-      rec.writeBigUInt64LE(now.size, 40)
-      rec.writeBigUInt64LE(now.mtimeNs, 48)
-      rec.writeUInt32LE(now.mode, 56)
-      rec.writeUInt32LE(now.uid, 60)
-      rec.writeUInt32LE(now.gid, 64)
+      if (k && unchanged(path, k[0], k[1])) return
+      let st: import("node:fs").BigIntStats | undefined
+      try {
+        st = lstatSync(path, { bigint: true })
+      } catch {
+        return
+      }
+      const rec = record(csum, st)
+      known.set(csum, [rec, 0])
       pending.push(rec)
     },
     flush: () => {
