@@ -1,17 +1,8 @@
-import * as Data from "effect/Data"
-import { reasonOfErrno, type Reason } from "../../lib/error.js"
+import { reasonOfErrno } from "../../lib/error.js"
+import { OpError } from "../../lib/op-error.js"
 
 /** Any failure of the object store: `op` names the step chain ("commit: write dirtree"). */
-export class RepoError extends Data.TaggedError("RepoError")<{
-  readonly op: string
-  readonly reason: Reason
-  readonly detail: string
-  readonly path?: string
-}> {
-  override get message(): string {
-    return `${this.op}: ${this.detail}${this.path ? ` (${this.path})` : ""}`
-  }
-}
+export class RepoError extends OpError("RepoError", "suffix") {}
 
 /** Wraps a Node fs error, naming the step and path; tagged errors pass through unchanged. */
 export const fsError = (op: string, path: string, cause: unknown): RepoError => {

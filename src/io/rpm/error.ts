@@ -1,20 +1,11 @@
-import * as Data from "effect/Data"
 import { reasonOfErrno, type Reason } from "../../lib/error.js"
+import { OpError } from "../../lib/op-error.js"
 
 /**
  * A failed package, repository or rpmdb operation: `op` names the step ("verify", "unpack",
  * "repo load", …), `path` the file or URL involved.
  */
-export class RpmError extends Data.TaggedError("RpmError")<{
-  readonly op: string
-  readonly reason: Reason
-  readonly detail: string
-  readonly path?: string
-}> {
-  override get message(): string {
-    return `${this.op}${this.path ? ` ${this.path}` : ""}: ${this.detail}`
-  }
-}
+export class RpmError extends OpError("RpmError") {}
 
 /**
  * Re-tags any failure as an RpmError for `op`/`path`: format errors keep their reason, system
