@@ -30,8 +30,16 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
   const lits = clauses.lits.data
   const start = clauses.start.data
   const size = clauses.size.data
-  const posCount = new Int32Array(pool.count + 1)
-  const negCount = new Int32Array(pool.count + 1)
+  // dense ids for the new packages of the solution (the only ones that can be dropped): the
+  // index arrays below are sized by them, not by the pool — no loop over every package
+  const dense = new Int32Array(pool.count + 1)
+  let m = 0
+  for (let k = 0; k < order.length; k++) {
+    const s = order[k]!
+    if (s > 0 && value[s] === 1 && !installed[s] && dense[s] === 0) dense[s] = ++m
+  }
+  const posCount = new Int32Array(m + 2)
+  const negCount = new Int32Array(m + 2)
   const trueCount = new Int32Array(nOriginal)
   for (let c = 0; c < nOriginal; c++) {
     if (clauses.disabled.data[c]) continue
@@ -50,26 +58,28 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     if (n === MET) continue
     for (let k = start[c]!; k < e; k++) {
       const l = lits[k]!
-      if (l > 0) {
-        if (value[l] === 1 && !installed[l]) posCount[l + 1]!++
-      } else if (!installed[-l]) negCount[-l + 1]!++
+      const x = dense[l > 0 ? l : -l]!
+      if (x === 0) continue
+      if (l > 0) posCount[x + 1]!++
+      else negCount[x + 1]!++
     }
   }
-  for (let s = 1; s <= pool.count; s++) {
-    posCount[s]! += posCount[s - 1]!
-    negCount[s]! += negCount[s - 1]!
+  for (let x = 1; x <= m + 1; x++) {
+    posCount[x]! += posCount[x - 1]!
+    negCount[x]! += negCount[x - 1]!
   }
-  const pos = new Int32Array(posCount[pool.count]!)
-  const neg = new Int32Array(negCount[pool.count]!)
-  const pf = posCount.slice(0, pool.count)
-  const nf = negCount.slice(0, pool.count)
+  const pos = new Int32Array(posCount[m + 1]!)
+  const neg = new Int32Array(negCount[m + 1]!)
+  const pf = posCount.slice(0, m + 1)
+  const nf = negCount.slice(0, m + 1)
   for (let c = 0; c < nOriginal; c++) {
     if (clauses.disabled.data[c] || trueCount[c] === MET) continue
     for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
       const l = lits[k]!
-      if (l > 0) {
-        if (value[l] === 1 && !installed[l]) pos[pf[l]!++] = c
-      } else if (!installed[-l]) neg[nf[-l]!++] = c
+      const x = dense[l > 0 ? l : -l]!
+      if (x === 0) continue
+      if (l > 0) pos[pf[x]!++] = c
+      else neg[nf[x]!++] = c
     }
   }
   // what the solution recommends stays: leaving it out would undo a weak dependency
@@ -86,15 +96,16 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     for (let k = order.length - 1; k >= 0; k--) {
       const p = order[k]!
       if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended.has(p)) continue
+      const x = dense[p]!
       let needed = false
-      for (let i = posCount[p]!; i < posCount[p + 1]!; i++)
+      for (let i = posCount[x]!; i < posCount[x + 1]!; i++)
         if (trueCount[pos[i]!]! < 2) {
           needed = true
           break
         }
       if (needed) continue
-      for (let i = posCount[p]!; i < posCount[p + 1]!; i++) trueCount[pos[i]!]!--
-      for (let i = negCount[p]!; i < negCount[p + 1]!; i++) trueCount[neg[i]!] = MET
+      for (let i = posCount[x]!; i < posCount[x + 1]!; i++) trueCount[pos[i]!]!--
+      for (let i = negCount[x]!; i < negCount[x + 1]!; i++) trueCount[neg[i]!] = MET
       value[p] = -1
       removed.push(p)
       changed = true

@@ -80,7 +80,10 @@ const pruneVersion = (v: PolicyView, list: number[]): number[] => {
 /** Drop candidates another candidate obsoletes: picking the obsoleter would replace them anyway. */
 const pruneObsoleted = (v: PolicyView, list: number[]): number[] => {
   const { pool } = v
-  const out = list.filter((s) => !list.some((o) => o !== s && pool.depOff.data[o * NKINDS + K.obsoletes] !== 0 && pool.depsOf(o, K.obsoletes).some((d) => obsoletesMatch(pool, d, s))))
+  // only candidates with obsoletes can prune (rarely any): the pairwise check is for them alone
+  const obsoleters = list.filter((o) => pool.depOff.data[o * NKINDS + K.obsoletes] !== 0)
+  if (!obsoleters.length) return list.slice()
+  const out = list.filter((s) => !obsoleters.some((o) => o !== s && pool.depsOf(o, K.obsoletes).some((d) => obsoletesMatch(pool, d, s))))
   return out.length ? out : list
 }
 

@@ -66,7 +66,7 @@ export class Pool {
   readonly data: unknown[] = []
 
   index: ProviderIndex | undefined
-  private readonly archScore = new Map<number, number>()
+  private archScoreById: Int32Array | undefined
   private installedCache: number[] | undefined
   private supplementerCache: number[] | undefined
 
@@ -201,12 +201,14 @@ export class Pool {
 
   archScoreOf(s: number): number {
     const a = this.arch.data[s]!
-    let v = this.archScore.get(a)
-    if (v === undefined) {
-      v = this.policy.score(this.strings.str(a))
-      this.archScore.set(a, v)
-    }
-    return v
+    // by arch string id, score + 1 (0: not looked up yet); strings added later fall outside
+    let byId = this.archScoreById
+    if (byId === undefined || a >= byId.length) byId = this.archScoreById = new Int32Array(this.strings.size + 1)
+    const v = byId[a]!
+    if (v !== 0) return v - 1
+    const score = this.policy.score(this.strings.str(a))
+    byId[a] = score + 1
+    return score
   }
 
   /** Whether s may be newly installed: a compatible arch and not excluded. */
@@ -268,6 +270,11 @@ export class Pool {
       this.supplementerCache = out
     }
     return this.supplementerCache
+  }
+
+  /** Sets the supplementers list from a snapshot (it is a scan of the whole pool otherwise). */
+  restoreSupplementers(list: ArrayLike<number>): void {
+    this.supplementerCache = Array.from(list)
   }
 
   isRelDep(d: number): boolean {

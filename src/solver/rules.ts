@@ -10,7 +10,7 @@
 import { SENSE_EQUAL } from "../formats/rpm/evr.js"
 import { keysOverlap } from "./evr.js"
 import { R, type Clauses } from "./clauses.js"
-import { REL_BIT } from "./deps.js"
+import { Op, REL_BIT } from "./deps.js"
 import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 import { richCnf, richHolds, RichTooComplex } from "./rich-cnf.js"
@@ -30,6 +30,9 @@ export class PackageRules {
    * Flat: [s, kind, dep] triples by the waiting package.
    */
   private readonly pending = new Map<number, number[]>()
+  /** Scratch for orProviders: the literals of one clause and a mark per solvable. */
+  private orLits = new Int32Array(64)
+  private readonly orMark: Uint8Array
 
   /**
    * `multiversion`: packages that install side by side with other versions of their name
@@ -45,6 +48,7 @@ export class PackageRules {
   ) {
     this.added = new Uint8Array(pool.count)
     this.installedMark = new Uint8Array(pool.count)
+    this.orMark = new Uint8Array(pool.count)
     for (const i of pool.installedIds()) this.installedMark[i] = 1
   }
 
@@ -192,8 +196,58 @@ export class PackageRules {
       }
   }
 
+  /**
+   * A requirement `(a or b or …)` over plain names and relations — every alternative group of a
+   * Debian-style graph — is one clause: the union of the providers, in the order richCnf's
+   * distribution would give (each branch's providers, first occurrence kept), built without
+   * the CNF's arrays and sets. Returns the literal count, or -1 for any other shape.
+   */
+  private orProviders(d: number): number {
+    const { deps } = this.pool
+    let n = 1 // orLits[0] is left for -s
+    const walk = (x: number): boolean => {
+      if (x >= REL_BIT && deps.relFlags(x) >= Op.AND) {
+        if (deps.relFlags(x) !== Op.OR) return false
+        return walk(deps.relA(x)) && walk(deps.relB(x))
+      }
+      const ps = this.pool.whatprovides(x)
+      if (n + ps.length > this.orLits.length) {
+        const grown = new Int32Array(Math.max(2 * this.orLits.length, n + ps.length))
+        grown.set(this.orLits.subarray(0, n))
+        this.orLits = grown
+      }
+      const lits = this.orLits
+      const mark = this.orMark
+      for (let k = 0; k < ps.length; k++) {
+        const p = ps[k]!
+        if (mark[p] === 0) {
+          mark[p] = 1
+          lits[n++] = p
+        }
+      }
+      return true
+    }
+    const ok = walk(d)
+    for (let k = 1; k < n; k++) this.orMark[this.orLits[k]!] = 0
+    return ok ? n : -1
+  }
+
   private richClauses(s: number, d: number, conflict: boolean): void {
     const { pool, clauses } = this
+    if (!conflict) {
+      const n = this.orProviders(d)
+      if (n >= 0) {
+        const lits = this.orLits
+        for (let k = 1; k < n; k++) if (lits[k] === s) return // satisfied by s itself
+        lits[0] = -s
+        if (n === 1) clauses.add1(-s, R.NOTHING_PROVIDES, s, d)
+        else {
+          clauses.add(lits.subarray(0, n), R.RICH, s, d)
+          this.push(lits.subarray(1, n))
+        }
+        return
+      }
+    }
     let cnf
     try {
       cnf = richCnf(pool, d, conflict, conflict)

@@ -41,6 +41,8 @@ export const saveSnapshot = (pool: Pool, meta: unknown = null): Uint8Array => {
     ["d.a", pool.deps.a.toArray()], ["d.b", pool.deps.b.toArray()], ["d.flags", pool.deps.flags.toArray()], ["d.table", pool.deps.tableData()],
     ...COLUMNS.map((c): [string, Int32Array] => [`c.${c}`, pool[c].toArray()]),
     ["i.off", index.off], ["i.list", index.list],
+    // a scan of every package on each solve otherwise (slow before the JIT has warmed up)
+    ["p.sup", Int32Array.from(pool.supplementers())],
     ...Object.entries(index.exportComputed()).map(([k, a]): [string, Int32Array] => [`r.${k}`, a]),
   ]
   const header: Header = {
@@ -107,6 +109,7 @@ export const loadSnapshot = (input: Uint8Array): { pool: Pool; meta: unknown } =
   const pool = new Pool({ arch: h.arch, implicitObsoleteUsesColors: h.colors }, { strings, deps, columns })
   for (const r of h.repos) pool.addRepo(r)
   pool.index = new ProviderIndex(pool, i32("i.off"), i32("i.list"))
+  if (sec.has("p.sup")) pool.restoreSupplementers(i32("p.sup"))
   if (sec.has("r.ids")) pool.index.importComputed({ ids: i32("r.ids"), off: i32("r.off"), list: i32("r.list") })
   return { pool, meta: h.meta }
 }
