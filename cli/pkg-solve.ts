@@ -101,6 +101,8 @@ export const solveCommand: Command = {
     // an erase must name something installed, and then forbids every package it names (as
     // libsolv's "erase name X": the repository's copy must not come back as a reinstall)
     const pick = async (spec: string, installedOnly: boolean): Promise<ReturnType<typeof select>> => {
+      // a rich capability is parsed; a pool from a snapshot has not loaded the parser
+      if (spec.startsWith("(")) await import("../src/solver/rich.js")
       const sel = select(pool, spec)
       const found = installedOnly ? sel.solvables.filter((s) => pool.isInstalled(s)) : sel.solvables
       if (!found.length) await fail("NotFound", installedOnly ? `no installed package matches ${spec}` : `no match for argument: ${spec}`)

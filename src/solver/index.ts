@@ -9,6 +9,7 @@
  *   const r = solve(pool, { jobs: [{ op: "install", what: select(pool, "vim") }] })
  *   r.ok ? r.transaction.steps : r.problems
  */
+import "./rich.js" // pool.dep parses rich dependencies with it
 export { Pool, type Repo, type PoolOptions } from "./pool.js"
 export { addMdPackage, addMdRepo } from "./input-md.js"
 export { packageOfHeader } from "./input-header.js"

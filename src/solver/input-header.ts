@@ -2,6 +2,7 @@
  * Pool input from rpm headers — the installed set read from an rpmdb (io/rpm/rpmdb.ts), or a
  * package file's header.
  */
+import "./rich.js" // pool.dep parses rich dependencies with it
 import { deps as headerDeps } from "../formats/rpm/deps.js"
 import { filePaths } from "../formats/rpm/files.js"
 import { number, string, type Header } from "../formats/rpm/header.js"

@@ -3,6 +3,7 @@
  * straight into interned ids without building intermediate dependency objects — on a 63k-package
  * repository this is the pool's hot path.
  */
+import "./rich.js" // pool.dep parses rich dependencies with it
 import type { MdDep, MdPackage } from "../formats/rpm/repomd.js"
 import { SENSE_EQUAL, SENSE_GREATER, SENSE_LESS } from "../formats/rpm/evr.js"
 import { evrText } from "./package.js"

@@ -9,6 +9,7 @@
  * writes no CDATA or comments inside packages. Entities (&lt; &amp; &#NN; …) are decoded where
  * they occur — typically in rich dependencies such as "(foo &gt;= 1 or bar)".
  */
+import "./rich.js" // pool.dep parses rich dependencies with it
 import { SENSE_EQUAL, SENSE_GREATER, SENSE_LESS } from "../formats/rpm/evr.js"
 import { NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"

@@ -13,7 +13,6 @@ import { SENSE_EQUAL, SENSE_MASK } from "../formats/rpm/evr.js"
 import { archPolicy, colorsMatch, type ArchPolicy } from "./arch.js"
 import { DepTable, isRel } from "./deps.js"
 import { evrText, NKINDS, KINDS, normalizeDepEvr, type PackageInput } from "./package.js"
-import { parseRich, RichParseError } from "./rich.js"
 import { StringPool } from "./strings.js"
 import { IntVec } from "./vec.js"
 import { ProviderIndex } from "./whatprovides.js"
@@ -39,6 +38,19 @@ export interface PoolOptions {
 }
 
 const EMPTY = new Int32Array(0)
+
+/** Turns rich dependency text into a dependency id (an unparsable one into a plain name). */
+export type RichParser = (strings: StringPool, deps: DepTable, text: string) => number
+
+// rich.ts registers its parser when loaded: the package-format parser behind it (and effect,
+// behind that one's errors) costs as much to load as a warm solve takes, and a pool loaded
+// from a snapshot never parses text. Everything that builds pools from text (input-*.ts,
+// index.ts) imports rich.ts.
+let richParser: RichParser | undefined
+
+export const setRichParser = (p: RichParser): void => {
+  richParser = p
+}
 
 export class Pool {
   readonly strings: StringPool
@@ -109,13 +121,8 @@ export class Pool {
   /** A dependency id from rpm's (name, flags, evr); rich names are parsed into trees. */
   dep(name: string, flags: number, evr: string): number {
     if (name.charCodeAt(0) === 40 /* ( */) {
-      try {
-        return parseRich(this.strings, this.deps, name)
-      } catch (e) {
-        // an unparsable rich dependency stays a name nothing provides: unsatisfiable, not fatal
-        if (e instanceof RichParseError) return this.strings.intern(name)
-        throw e
-      }
+      if (!richParser) throw new Error("solver: no rich dependency parser; import src/solver/rich.js before building a pool from text")
+      return richParser(this.strings, this.deps, name)
     }
     const n = this.strings.intern(name)
     if (!(flags & SENSE_MASK) || !evr) return n

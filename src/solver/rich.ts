@@ -7,6 +7,7 @@ import { operatorSense } from "../formats/rpm/evr.js"
 import { parseRichTree, RichSyntaxError, type RichNode, type RichOp } from "../formats/rpm/rich.js"
 import { Op, type DepTable } from "./deps.js"
 import { normalizeDepEvr } from "./package.js"
+import { setRichParser } from "./pool.js"
 import type { StringPool } from "./strings.js"
 
 export { RichSyntaxError as RichParseError }
@@ -31,3 +32,13 @@ const toDep = (strings: StringPool, deps: DepTable, n: RichNode): number => {
 
 /** Parses `text` (starting with "(") into a dependency id. Throws RichParseError. */
 export const parseRich = (strings: StringPool, deps: DepTable, text: string): number => toDep(strings, deps, parseRichTree(text))
+
+// an unparsable rich dependency stays a name nothing provides: unsatisfiable, not fatal
+setRichParser((strings, deps, text) => {
+  try {
+    return parseRich(strings, deps, text)
+  } catch (e) {
+    if (e instanceof RichSyntaxError) return strings.intern(text)
+    throw e
+  }
+})

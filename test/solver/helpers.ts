@@ -1,6 +1,7 @@
 /** Small pools for unit tests: packages written as `name-evr.arch` plus dependency strings. */
 import { parseCapability } from "../../src/io/rpm/query.js"
 import { Pool } from "../../src/solver/pool.js"
+import "../../src/solver/rich.js"
 import { select } from "../../src/solver/selection.js"
 import { solve, type SolveOptions, type SolveResult } from "../../src/solver/solver.js"
 import type { Job } from "../../src/solver/jobs.js"

@@ -5,6 +5,7 @@
  */
 import { rangesOverlap, SENSE_EQUAL, operatorSense } from "../../src/formats/rpm/evr.js"
 import { Pool } from "../../src/solver/pool.js"
+import "../../src/solver/rich.js"
 import { solve, type SolveResult } from "../../src/solver/solver.js"
 import type { Job } from "../../src/solver/jobs.js"
 import type { Selection } from "../../src/solver/selection.js"

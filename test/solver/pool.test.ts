@@ -2,6 +2,7 @@
 // self-provides), arch policy, selections of the user's words, snapshots.
 import t from "tap"
 import { Pool } from "../../src/solver/pool.js"
+import "../../src/solver/rich.js"
 import { select, selectFile, selectGlob, selectNevra, selectProvides } from "../../src/solver/selection.js"
 import { loadSnapshot, saveSnapshot } from "../../src/solver/snapshot.js"
 import { archPolicy } from "../../src/solver/arch.js"
