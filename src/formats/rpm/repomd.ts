@@ -2,10 +2,12 @@
  * rpm-md XML, parsed with saxes as a stream (primary.xml of a large distribution is 100+ MB
  * uncompressed; it is never held whole): repomd.xml (the index of metadata files with their
  * checksums), primary.xml (packages, dependencies, some files) and filelists.xml (all files).
- * Pure: chunks of text in, records out through callbacks.
+ * Pure: chunks of text in, records out through callbacks. primary.xml, the big one, goes through
+ * its own scanner (primary-scan.ts); repomd.xml and filelists.xml through saxes.
  */
 import { SaxesParser } from "saxes"
 import { corrupt } from "./error.js"
+import { primaryScanner } from "./primary-scan.js"
 
 /** A streaming XML consumer: `write` decoded text, then `end`. Malformed XML throws RpmFormatError. */
 export interface XmlSink {
@@ -128,84 +130,11 @@ export interface MdPackage {
   readonly files: string[]
 }
 
-const DEP_ELEMENTS: Record<string, keyof MdPackage> = {
-  "rpm:provides": "provides", "rpm:requires": "requires", "rpm:conflicts": "conflicts", "rpm:obsoletes": "obsoletes",
-  "rpm:recommends": "recommends", "rpm:suggests": "suggests", "rpm:supplements": "supplements", "rpm:enhances": "enhances",
-}
-
-/** A streaming primary.xml parser calling `onPackage` for each `<package>`. */
-export const primaryParser = (onPackage: (p: MdPackage) => void): XmlSink => {
-  let p: Record<string, unknown> | undefined
-  let deps: MdDep[] | undefined
-  let text = ""
-  let grab = false
-  let root = ""
-  const s = sink("primary.xml", {
-    open: (name, a) => {
-      if (!root) root = name
-      if (name === "package") {
-        p = { provides: [], requires: [], conflicts: [], obsoletes: [], recommends: [], suggests: [], supplements: [], enhances: [], files: [], summary: "", license: "", sourcerpm: "" }
-        return
-      }
-      if (!p) return
-      switch (name) {
-        case "rpm:entry": {
-          if (!deps) return
-          const d: { -readonly [K in keyof MdDep]: MdDep[K] } = { name: a["name"] ?? "" }
-          if (a["flags"] !== undefined) d.flags = a["flags"]
-          if (a["epoch"] !== undefined) d.epoch = a["epoch"]
-          if (a["ver"] !== undefined) d.ver = a["ver"]
-          if (a["rel"] !== undefined) d.rel = a["rel"]
-          if (a["pre"] === "1") d.pre = true
-          deps.push(d)
-          return
-        }
-        case "version": p["epoch"] = a["epoch"] ?? "0"; p["version"] = a["ver"] ?? ""; p["release"] = a["rel"] ?? ""; return
-        case "location": p["location"] = a["href"] ?? ""; return
-        case "size": p["sizePackage"] = Number(a["package"] ?? 0); p["sizeInstalled"] = Number(a["installed"] ?? 0); return
-        case "time": p["buildTime"] = Number(a["build"] ?? 0); return
-        case "name": case "arch": case "checksum": case "summary": case "rpm:license": case "rpm:sourcerpm": case "file":
-          grab = true
-          text = ""
-          return
-      }
-      const kind = DEP_ELEMENTS[name]
-      if (kind) deps = p[kind] as MdDep[]
-    },
-    text: (t) => {
-      if (grab) text += t
-    },
-    close: (name) => {
-      if (!p) return
-      if (grab) {
-        grab = false
-        switch (name) {
-          case "name": p["name"] = text; break
-          case "arch": p["arch"] = text; break
-          case "checksum": p["pkgid"] = text; break
-          case "summary": p["summary"] = text; break
-          case "rpm:license": p["license"] = text; break
-          case "rpm:sourcerpm": p["sourcerpm"] = text; break
-          case "file": (p["files"] as string[]).push(text); break
-        }
-        return
-      }
-      if (DEP_ELEMENTS[name]) deps = undefined
-      else if (name === "package") {
-        if (!p["name"] || !p["pkgid"]) throw corrupt("primary.xml", "a <package> without name or checksum")
-        onPackage(p as unknown as MdPackage)
-        p = undefined
-      }
-    },
-  })
-  return {
-    write: s.write,
-    end: () => {
-      s.end()
-      if (root !== "metadata") throw corrupt("primary.xml", `root element is <${root || "nothing"}>, not <metadata>`)
-    },
-  }
-}
+/**
+ * A streaming primary.xml parser calling `onPackage` for each `<package>` (primary-scan.ts: a
+ * scanner for primary.xml's vocabulary; the generic saxes path was 5x slower on a large repo).
+ */
+export const primaryParser = primaryScanner
 
 /** A streaming filelists.xml parser: `onPackage(pkgid, files)` per package. */
 export const filelistsParser = (onPackage: (pkgid: string, files: string[]) => void): XmlSink => {

@@ -1,7 +1,7 @@
 /**
  * primary.xml parsed on worker threads: the decompressed stream is cut into blocks of whole
  * `<package>` elements (cut just before a `<package` tag, which is ASCII, so never inside a UTF-8
- * character), and each block is parsed by a worker with saxes. On two cores this roughly halves
+ * character), and each block is parsed by a worker with primaryParser. On two cores this roughly halves
  * a large repository's cold load. Each worker returns its block as msgpack, kept as a cache frame.
  */
 import { Worker } from "node:worker_threads"
