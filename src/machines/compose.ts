@@ -30,34 +30,17 @@ import { defineTransaction, type RecoveryContext } from "./runtime/definition.js
 import { crashPoint } from "./runtime/crash.js"
 import { stepActors, txnStep } from "./runtime/step.js"
 
+/** `run`, then the step's crash point (`STRATA_CRASH_AT=step:NAME`: killed after the effect, before its fact). */
+const thenCrashPoint = <I, O>(run: (input: I) => Promise<O>, point: string) => async (input: I): Promise<O> => {
+  const out = await run(input)
+  crashPoint(point)
+  return out
+}
+
 export const composeSteps = {
-  download: txnStep({
-    intent: ComposeRequested,
-    fact: PackagesDownloaded,
-    run: async (r) => {
-      const out = await downloadEffect(r)
-      crashPoint("step:downloaded")
-      return out
-    },
-  }),
-  assemble: txnStep({
-    intent: TreeAssembleRequested,
-    fact: TreeAssembled,
-    run: async (r) => {
-      const out = await assembleEffect(r)
-      crashPoint("step:assembled")
-      return out
-    },
-  }),
-  commit: txnStep({
-    intent: CommitRequested,
-    fact: CommitWritten,
-    run: async (r) => {
-      const out = await commitEffect(r)
-      crashPoint("step:committed")
-      return out
-    },
-  }),
+  download: txnStep({ intent: ComposeRequested, fact: PackagesDownloaded, run: thenCrashPoint(downloadEffect, "step:downloaded") }),
+  assemble: txnStep({ intent: TreeAssembleRequested, fact: TreeAssembled, run: thenCrashPoint(assembleEffect, "step:assembled") }),
+  commit: txnStep({ intent: CommitRequested, fact: CommitWritten, run: thenCrashPoint(commitEffect, "step:committed") }),
   ref: txnStep({ intent: RefMoveRequested, fact: RefMoved, run: (m) => moveRefEffect(m) }),
   cleanup: txnStep({ intent: ComposeCleanupRequested, fact: ComposeWorkdirRemoved, run: (w) => removeWorkdir(w) }),
 }

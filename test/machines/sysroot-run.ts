@@ -8,10 +8,11 @@
  *     | recover | hold
  */
 import {
-  cleanupTransaction, deployTransaction, ensureSysrootDir, finalizeStagedTransaction, initFsTransaction, kargsEditTransaction, lockSysroot, osInitTransaction,
+  cleanupTransaction, deployTransaction, ensureSysrootDir, finalizeStagedTransaction, initFsTransaction, kargsEditTransaction, osInitTransaction,
   pinTransaction, planDeploy, planFinalize, planInitFs, planKargsEdit, planOsInit, planPin, planRollback, planStage, planUndeploy, recoverSysroot,
   rollbackTransaction, runSysrootTransaction, stageTransaction, undeployTransaction,
 } from "../../src/machines/index.js"
+import { holdLock, runChild } from "./child-main.js"
 
 const [sysroot, cmd, a, b] = process.argv.slice(2)
 if (!sysroot || !cmd) throw new Error("usage: sysroot-run SYSROOT COMMAND …")
@@ -45,20 +46,11 @@ const main = async (): Promise<unknown> => {
       return runSysrootTransaction({ ...common, definition: osInitTransaction, plan: planOsInit({ stateroot: a! }) })
     case "recover":
       return recoverSysroot({ sysroot, ...withRun })
-    case "hold": {
-      await lockSysroot(sysroot, { holder: { kind: "hold", argv: ["sysroot-run", "hold"] } })
-      process.stdout.write("held\n")
-      return new Promise(() => setInterval(() => undefined, 1 << 30))
-    }
+    case "hold":
+      return holdLock(sysroot, "sysroot-run")
     default:
       throw new Error(`unknown command ${cmd}`)
   }
 }
 
-main().then(
-  (r) => process.stdout.write(JSON.stringify(r) + "\n"),
-  (e) => {
-    process.stderr.write(`error: ${(e as { _tag?: string })._tag ?? ""} ${(e as Error).message}\n`)
-    process.exitCode = 1
-  },
-)
+runChild(main)

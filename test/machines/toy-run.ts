@@ -7,8 +7,9 @@
  *   node toy-run.js SYSROOT recover
  *   node toy-run.js SYSROOT hold        (takes the sysroot lock, prints "held", keeps it until killed)
  */
-import { lockSysroot, recover, runTransaction } from "../../src/machines/runtime/index.js"
+import { recover, runTransaction } from "../../src/machines/runtime/index.js"
 import { toyDefinitions, toyDeploy, toyPin, useToySysroot } from "./toy.js"
+import { holdLock, runChild } from "./child-main.js"
 
 const [sysroot, cmd, json] = process.argv.slice(2)
 if (!sysroot || !cmd) throw new Error("usage: toy-run SYSROOT deploy|pin|recover|hold [JSON]")
@@ -24,20 +25,11 @@ const main = async (): Promise<unknown> => {
       return runTransaction({ sysroot, definition: toyPin, input: JSON.parse(json!), definitions: toyDefinitions, argv: ["toy", "pin"], onWait })
     case "recover":
       return recover({ sysroot, definitions: toyDefinitions, onWait })
-    case "hold": {
-      await lockSysroot(sysroot, { holder: { kind: "hold", argv: ["toy-run", "hold"] } })
-      process.stdout.write("held\n")
-      return new Promise(() => setInterval(() => undefined, 1 << 30))
-    }
+    case "hold":
+      return holdLock(sysroot, "toy-run")
     default:
       throw new Error(`unknown command ${cmd}`)
   }
 }
 
-main().then(
-  (r) => process.stdout.write(JSON.stringify(r) + "\n"),
-  (e) => {
-    process.stderr.write(`error: ${(e as { _tag?: string })._tag ?? ""} ${(e as { reason?: string }).reason ?? ""} ${(e as Error).message}\n`)
-    process.exitCode = 1
-  },
-)
+runChild(main)
