@@ -42,11 +42,14 @@ const writeAtomic = (p: string, text: string): void => {
 }
 
 /**
- * Checks `entries` (the tree's, after packages and scripts) against `spec`. `previous` is the
- * previous commit's file content, when there is one. Users/groups listed in `ignoreRemoved` may go.
+ * Checks `entries` (the tree's, after packages and scripts) against `spec` — when the treefile
+ * has none, against the previous commit, as rpm-ostree does (a uid that changes between two
+ * composes breaks file ownership on every deployed machine). `previous` is the previous commit's
+ * file content, when there is one. Users/groups listed in `ignoreRemoved` may go.
  */
-export const checkEntries = (what: "passwd" | "group", entries: ReadonlyArray<Entry>, spec: CheckSpec | undefined, previous: string | undefined, readFile: (p: string) => string, ignoreRemoved: ReadonlyArray<string> = []): void => {
-  if (!spec || spec.type === "none") return
+export const checkEntries = (what: "passwd" | "group", entries: ReadonlyArray<Entry>, given: CheckSpec | undefined, previous: string | undefined, readFile: (p: string) => string, ignoreRemoved: ReadonlyArray<string> = []): void => {
+  const spec: CheckSpec = given ?? { type: "previous" }
+  if (spec.type === "none") return
   const op = `compose check-${what === "passwd" ? "passwd" : "groups"}`
   let expected: Map<string, { id: number; gid?: number }>
   if (spec.type === "previous") {
