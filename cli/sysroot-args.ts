@@ -15,7 +15,8 @@ export const sysrootOf = (args: Parsed): string => str(args.values["sysroot"]) ?
 /** Lock contention: the "waiting for the sysroot lock …" line goes to stderr as it happens. */
 export const onWait = (m: string): void => void process.stderr.write(`strata: ${m}\n`)
 
-export const machines = () => import("../src/machines/index.js")
+/** The sysroot machines and runner (not the upgrade/layer/compose ones: see sysroot-commands.ts). */
+export const machines = () => import("../src/machines/sysroot-commands.js")
 
 /** The run directory of a booted system, or undefined (see src/machines/run-dir.ts). */
 export const runDirOf = async (args: Parsed): Promise<string | undefined> => {

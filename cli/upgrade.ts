@@ -11,7 +11,7 @@ import type { Command, Options, Output, Parsed } from "./command.js"
 import { flag, str } from "./command.js"
 import type { PullProgress } from "../src/io/remote/progress.js"
 import { pullProgressView } from "./progress.js"
-import { machines, onWait, runDirOf, sysrootOf, sysrootOptions, usage } from "./sysroot-args.js"
+import { onWait, runDirOf, sysrootOf, sysrootOptions, usage } from "./sysroot-args.js"
 import type { UpgradeAction, UpgradeOptions, UpgradeOutput } from "../src/machines/upgrade.js"
 
 const common: Options = {
@@ -46,7 +46,7 @@ const run = async (args: Parsed, o: Omit<UpgradeOptions, "action" | "runDir" | "
   const action: UpgradeAction = check ? "check" : preview ? "preview" : download ? "download" : "stage"
   const runDir = await runDirOf(args)
   const stateroot = str(args.values["os"])
-  const m = await machines()
+  const m = await import("../src/machines/index.js") // upgrade machines: not in machines() (sysroot-commands.ts)
   const view = await pullProgressView()
   const common = {
     sysroot,

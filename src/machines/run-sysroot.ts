@@ -5,7 +5,6 @@
  * `ostree admin` is recorded before strata decides anything.
  */
 import type { AnyStateMachine } from "xstate"
-import { transactionDefinitions } from "./definitions.js"
 import { reconcileLog } from "./reconcile.js"
 import { runTransaction, type RunOptions, type RunResult } from "./runtime/run.js"
 
@@ -18,7 +17,8 @@ export const runSysrootTransaction = <M extends AnyStateMachine>(o: SysrootRunOp
   const { runDir, ...rest } = o
   return runTransaction({
     ...rest,
-    definitions: transactionDefinitions,
+    // Loaded only if an interrupted transaction must be finished first (see Definitions).
+    definitions: async () => (await import("./definitions.js")).transactionDefinitions,
     prepare: async ({ log, sysroot }) => void (await reconcileLog(log, sysroot, runDir)),
   })
 }

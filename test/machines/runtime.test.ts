@@ -171,7 +171,13 @@ t.test("an interrupted transaction is recovered before the next one starts, or b
   const before = (await readLog(s)).length
   await t.rejects(runTransaction({ sysroot: s, definition: toyPin, input, definitions: [toyPin] }), { reason: "Unsupported", message: /toy-deploy.*strata recover/ })
   t.equal((await readLog(s)).length, before, "refused before appending anything")
-  const r = await runTransaction({ sysroot: s, definition: toyPin, input, definitions: toyDefinitions })
+  // The definitions may be a loader (commands load every machine only when one must be finished).
+  let loads = 0
+  const loader = async () => (loads++, toyDefinitions)
+  const r = await runTransaction({ sysroot: s, definition: toyPin, input, definitions: loader })
+  t.equal(loads, 1, "loaded to finish the interrupted transaction")
+  await runTransaction({ sysroot: s, definition: toyPin, input, definitions: loader })
+  t.equal(loads, 1, "not loaded when nothing is in flight")
   t.equal(r.recovered.length, 1)
   t.match(r.recovered[0], { kind: "toy-deploy", action: "aborted", undone: ["ostree/deploy/os/deploy/bb.0"] })
   t.same((await checkInvariants(t, s, "pre-recovered")).pinned, [name(A1)])

@@ -38,12 +38,19 @@ export interface RecoveryReport {
   readonly error?: string
 }
 
+/**
+ * The transaction kinds a recovery can finish, or a loader for them: a command loads every
+ * machine (and what they import: remotes, rpm, layering) only when an interrupted transaction
+ * is actually there to finish — start-up is part of every command's time.
+ */
+export type Definitions = ReadonlyArray<TransactionDefinition> | (() => Promise<ReadonlyArray<TransactionDefinition>>)
+
 export interface RecoverOptions {
   readonly sysroot: string
   /** What to lock and where the log is; default the sysroot's (see place.ts). */
   readonly place?: TransactionPlace
   /** The transaction kinds this recovery knows (src/machines/index.ts lists strata's). */
-  readonly definitions: ReadonlyArray<TransactionDefinition>
+  readonly definitions: Definitions
   /** A registry with extra event types (tests). */
   readonly registry?: Registry
   readonly lockTimeoutMs?: number
@@ -102,15 +109,17 @@ const recoverOne = async (log: EventStore, def: TransactionDefinition, sysroot: 
 export const recoverInflight = async (
   log: EventStore,
   sysroot: string,
-  definitions: ReadonlyArray<TransactionDefinition>,
+  definitions: Definitions,
   /** Who asks: "recover" itself, or the kind of transaction about to start. */
   by = "recover",
 ): Promise<RecoveryReport[]> => {
   const inflight = listInflight(await foldAsync(inflightProjection, log.readAll()))
   const reports: RecoveryReport[] = []
   const unknown: string[] = []
+  if (inflight.length === 0) return reports
+  const known = typeof definitions === "function" ? await definitions() : definitions
   for (const t of inflight) {
-    const def = definitions.find((d) => d.kind === t.kind)
+    const def = known.find((d) => d.kind === t.kind)
     if (def) reports.push(await recoverOne(log, def, sysroot, t.txn))
     else unknown.push(`${t.txn} (${t.kind})`)
   }

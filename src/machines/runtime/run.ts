@@ -26,7 +26,7 @@ import type { TransactionDefinition } from "./definition.js"
 import { drive } from "./drive.js"
 import { TransactionError, messageOf } from "./error.js"
 import { sysrootPlace, type TransactionPlace } from "./place.js"
-import { recoverInflight, type RecoveryReport } from "./recover.js"
+import { recoverInflight, type Definitions, type RecoveryReport } from "./recover.js"
 import { makeSession } from "./session.js"
 import { newTxnId } from "./txn-id.js"
 
@@ -54,7 +54,7 @@ export interface RunOptions<M extends AnyStateMachine> {
   /** Who asked; default the process's user name. */
   readonly user?: string
   /** Kinds the pre-start recovery may finish; default just `definition`. */
-  readonly definitions?: ReadonlyArray<TransactionDefinition>
+  readonly definitions?: Definitions
   readonly registry?: Registry
   readonly lockTimeoutMs?: number
   readonly onWait?: (message: string) => void
