@@ -27,13 +27,19 @@ const CODES = new Map<string, number>([
 type Pkg = { -readonly [K in keyof MdPackage]: MdPackage[K] }
 type Dep = { -readonly [K in keyof MdDep]: MdDep[K] }
 
+// A package has no dependencies of most kinds: they all share this (frozen) empty list until an
+// entry arrives, which saves hundreds of thousands of arrays on a large repository.
+const NONE = Object.freeze([]) as unknown as MdDep[]
+// comparison flags as shared strings
+const FLAGS = new Map(["EQ", "LT", "GT", "LE", "GE"].map((f) => [f.charCodeAt(0) * 256 + f.charCodeAt(1), f]))
+
 // one hidden class for every package; fields a document leaves out stay undefined
 const newPackage = (): Pkg => ({
   pkgid: undefined as unknown as string, name: undefined as unknown as string, arch: undefined as unknown as string,
   epoch: undefined as unknown as string, version: undefined as unknown as string, release: undefined as unknown as string,
   summary: "", location: undefined as unknown as string, sizePackage: undefined as unknown as number,
   sizeInstalled: undefined as unknown as number, buildTime: undefined as unknown as number, license: "", sourcerpm: "",
-  provides: [], requires: [], conflicts: [], obsoletes: [], recommends: [], suggests: [], supplements: [], enhances: [], files: [],
+  provides: NONE, requires: NONE, conflicts: NONE, obsoletes: NONE, recommends: NONE, suggests: NONE, supplements: NONE, enhances: NONE, files: [],
 })
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }
@@ -119,7 +125,7 @@ class Scanner {
   readonly names: string[] = []
   private readonly codes: number[] = []
   private p: Pkg | undefined = undefined
-  private deps: MdDep[] | undefined = undefined
+  private deps: (typeof DEP_KINDS)[number] | undefined = undefined // the list <rpm:entry> goes to
   private grab = 0 // the code of the element whose text is collected, or 0
   private text = ""
   // attribute values of the current start tag that the vocabulary needs
@@ -300,7 +306,7 @@ class Scanner {
         this.lf = nextOf(s, "\n", vs, this.lf)
         this.tab = nextOf(s, "\t", vs, this.tab)
         if (this.cr < ve || this.lf < ve || this.tab < ve) this.value(k, decode(s.slice(vs, ve), true))
-        else this.value(k, s.slice(vs, ve))
+        else this.value(k, k === 1 && code === ENTRY && ve - vs === 2 ? (FLAGS.get(s.charCodeAt(vs) * 256 + s.charCodeAt(vs + 1)) ?? s.slice(vs, ve)) : s.slice(vs, ve))
       }
     }
     if (j > limit) fail(`"<" inside the tag <${name}> at ${this.where(limit)}`)
@@ -334,14 +340,16 @@ class Scanner {
     if (!p) return
     switch (code) {
       case ENTRY: {
-        if (!this.deps) return
+        const kind = this.deps
+        if (!kind) return
         const d: Dep = { name: this.v0 ?? "" }
         if (this.v1 !== undefined) d.flags = this.v1
         if (this.v2 !== undefined) d.epoch = this.v2
         if (this.v3 !== undefined) d.ver = this.v3
         if (this.v4 !== undefined) d.rel = this.v4
         if (this.v5 === "1") d.pre = true
-        this.deps.push(d)
+        const list = p[kind] === NONE ? (p[kind] = []) : p[kind]
+        list.push(d)
         return
       }
       case VERSION: p.epoch = this.v0 ?? "0"; p.version = this.v1 ?? ""; p.release = this.v2 ?? ""; return
@@ -353,7 +361,7 @@ class Scanner {
         this.text = ""
         return
     }
-    if (code >= DEP0) this.deps = p[DEP_KINDS[code - DEP0]!]
+    if (code >= DEP0) this.deps = DEP_KINDS[code - DEP0]
   }
 
   private close(code: number): void {
