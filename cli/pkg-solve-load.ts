@@ -5,7 +5,6 @@
  * as a snapshot (src/solver/snapshot.ts) keyed by every input's identity, so the next run with
  * the same repositories and rpmdb loads it without parsing anything.
  */
-import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import type { Repomd, RepomdData } from "../src/formats/rpm/repomd.js"
@@ -38,7 +37,23 @@ export interface Loaded {
   readonly save: () => void
 }
 
-const SNAPSHOT_FORMAT = 1
+const SNAPSHOT_FORMAT = 2
+
+/**
+ * A file name for a snapshot key: FNV-1a over the key's UTF-16 units, two 32-bit lanes. Not a
+ * checksum — the snapshot stores the whole key and a load compares it — so node's crypto (tens
+ * of millions of instructions to load) stays out of the warm path.
+ */
+const keyName = (key: string): string => {
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ key.length
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15)
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0")
+}
 
 const decompress = async (path: string, bytes: Buffer, openSize?: number): Promise<Uint8Array> => {
   // one output chunk of the size repomd announces: no copying chunks together (half the time);
@@ -83,7 +98,7 @@ const rawMetadata = async (dir: string, repomd: Repomd, type: string): Promise<{
   const raw = readFileSync(path)
   const algo = HASHES[d.checksum.type.toLowerCase()]
   if (!algo) throw await solverError({ op: "pkg solve", path, reason: "Unsupported", detail: `checksum type ${d.checksum.type}` })
-  const got = createHash(algo).update(raw).digest("hex")
+  const got = (await import("node:crypto")).createHash(algo).update(raw).digest("hex")
   if (got !== d.checksum.value.toLowerCase()) throw await solverError({ op: "pkg solve", path, reason: "Corrupt", detail: `checksum mismatch (expected ${d.checksum.value}, got ${got})` })
   return { path, raw, openSize: d.openSize }
 }
@@ -105,15 +120,14 @@ export const loadPool = async ({ repoDirs, installedDb, arch, cacheDir, filelist
     const path = join(dir, "repodata", "repomd.xml")
     if (!existsSync(path)) throw await solverError({ op: "pkg solve", path: dir, reason: "NotFound", detail: "no repodata/repomd.xml in this directory" })
     const text = readFileSync(path)
-    repos.push({ dir: resolve(dir), text, sum: createHash("sha256").update(text).digest("hex") })
+    repos.push({ dir: resolve(dir), text })
   }
   const db = installedDb !== undefined ? findDb(installedDb) : undefined
   if (installedDb !== undefined && !db) throw await solverError({ op: "pkg solve", path: installedDb, reason: "NotFound", detail: "no rpmdb here" })
   const dbStat = db ? statSync(db) : undefined
-  const key = createHash("sha256")
-    .update(JSON.stringify({ v: SNAPSHOT_FORMAT, arch, filelists, repos: repos.map((r) => [r.dir, r.sum]), db: db && dbStat ? [resolve(db), dbStat.size, dbStat.mtimeMs] : null }))
-    .digest("hex")
-  const snap = cacheDir ? join(cacheDir, `${key.slice(0, 32)}.pool`) : undefined
+  // the key holds every input's identity in full (repomd.xml names each metadata file's checksum)
+  const key = JSON.stringify({ v: SNAPSHOT_FORMAT, arch, filelists, repos: repos.map((r) => [r.dir, r.text.toString("utf8")]), db: db && dbStat ? [resolve(db), dbStat.size, dbStat.mtimeMs] : null })
+  const snap = cacheDir ? join(cacheDir, `${keyName(key)}.pool`) : undefined
   if (snap && existsSync(snap)) {
     try {
       const { pool, meta } = loadSnapshot(readFileSync(snap))
