@@ -206,3 +206,27 @@ t.test("package splitting and conditions", async (t) => {
   t.throws(() => evaluateCondition("basearch < 3", vars), /needs numbers/)
   t.throws(() => evaluateCondition("basearch == x86_64", vars), /quote strings/)
 })
+
+t.test("${var} in automatic-version-prefix, mutate-os-release and add-commit-metadata; edition 2024 and container defaults", async (t) => {
+  const tf = load({
+    "tf/fixture.yaml": `
+ref: os/\${stream}
+releasever: 41
+variables: { stream: testing }
+automatic-version-prefix: "\${releasever}.<date:%Y%m%d>"
+mutate-os-release: "\${releasever}"
+add-commit-metadata: { os.stream: "\${stream}", os.n: 3 }
+packages: [a]
+`,
+  })
+  t.equal(tf["automatic-version-prefix"], "41.<date:%Y%m%d>")
+  t.equal(tf["mutate-os-release"], "41")
+  t.same(tf["add-commit-metadata"], { "os.stream": "testing", "os.n": 3 })
+  t.equal(tf["tmp-is-dir"], false, "edition 2014: /tmp is a link")
+  t.equal(load({ "tf/fixture.yaml": "ref: x\nedition: '2024'\npackages: [a]\n" })["tmp-is-dir"], true, "edition 2024: /tmp is a directory")
+  const c = load({ "tf/fixture.yaml": "ref: x\ncontainer: true\npackages: [a]\n" })
+  t.equal(c["tmp-is-dir"], true, "container implies tmp-is-dir")
+  t.equal(c.selinux, false, "container implies selinux: false")
+  t.equal(load({ "tf/fixture.yaml": "ref: x\ncontainer: true\ntmp-is-dir: false\npackages: [a]\n" })["tmp-is-dir"], false, "an explicit tmp-is-dir wins")
+  t.match(error({ "tf/fixture.yaml": "ref: x\nmutate-os-release: '${nope}'\npackages: [a]\n" }), /mutate-os-release: .*nope/)
+})

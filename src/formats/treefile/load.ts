@@ -177,8 +177,18 @@ export const loadTreefile = (o: LoadOptions): Treefile => {
   // the variables the treefile (and the caller) set; basearch and releasever have their own fields
   const own = { ...((get<Record<string, VarValue>>("variables")) ?? {}), ...(o.variables ?? {}) }
   if (Object.keys(own).length) out.variables = own
-  const md = get<Record<string, Value>>("metadata")
-  if (md) out.metadata = Object.fromEntries(Object.entries(md).map(([k, v]) => [k, typeof v === "string" ? sub("metadata", v) : v]))
+  // the fields rpm-ostree documents as supporting `${var}`
+  for (const k of ["metadata", "add-commit-metadata"]) {
+    const md = get<Record<string, Value>>(k)
+    if (md) out[k] = Object.fromEntries(Object.entries(md).map(([n, v]) => [n, typeof v === "string" ? sub(k, v) : v]))
+  }
+  for (const k of ["automatic-version-prefix", "mutate-os-release"]) {
+    const v = get<string>(k)
+    if (v !== undefined) out[k] = sub(k, v)
+  }
+  // edition 2024 and container trees get a real /tmp directory unless the treefile says otherwise
+  if (get<boolean>("tmp-is-dir") === undefined && (get<string>("edition") === "2024" || get<boolean>("container"))) out["tmp-is-dir"] = true
+  if (get<boolean>("container")) out.selinux = false
   const suffix = get<string>("automatic-version-suffix")
   if (suffix !== undefined && [...suffix].length !== 1) fail(o, f, "automatic-version-suffix", `expected a single character, got ${JSON.stringify(suffix)}`)
   // rpm-ostree's "new" is a legacy alias of "modules"

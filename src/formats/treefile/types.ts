@@ -1,6 +1,6 @@
 /**
  * An expanded treefile: includes merged, `packages-$basearch` folded into `packages` (split on
- * whitespace), `${var}` substituted in `ref` and `metadata`, defaults filled. Keys are rpm-ostree's
+ * whitespace), `${var}` substituted in `ref`, `metadata`, `add-commit-metadata`, `automatic-version-prefix` and `mutate-os-release`, defaults filled. Keys are rpm-ostree's
  * field names, so `--print-only` prints this object as is.
  */
 export type CheckSpec =

@@ -7,7 +7,7 @@
  * temporary, rename), never edits one in place: the tree's packaged files are hardlinks into the
  * import cache. Postprocess scripts get a copy-up view (run-in-root.ts).
  */
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import type { Treefile } from "../../formats/treefile.js"
 import { files as headerFiles } from "../../formats/rpm/files.js"
@@ -26,6 +26,8 @@ export interface PostprocessOptions {
   /** The previous commit's usr/lib/passwd and usr/lib/group (check-*: previous). */
   readonly previous?: { readonly passwd?: string; readonly group?: string }
   readonly readFile?: (path: string) => string
+  /** The commit's version (automatic-version-prefix or metadata), for mutate-os-release. */
+  readonly version?: string
 }
 
 export interface PostprocessResult {
@@ -164,15 +166,18 @@ const moveEtc = (root: string): void => {
 const KEEP = new Set(["usr", "boot", "var"])
 const SKELETON_DIRS = ["dev", "proc", "run", "sys", "var", "sysroot", "boot"]
 const SKELETON_LINKS: ReadonlyArray<readonly [string, string]> = [
-  ["home", "var/home"], ["root", "var/roothome"], ["srv", "var/srv"], ["mnt", "var/mnt"], ["media", "run/media"],
-  ["opt", "var/opt"], ["ostree", "sysroot/ostree"],
+  ["home", "var/home"], ["root", "var/roothome"], ["srv", "var/srv"], ["mnt", "var/mnt"], ["media", "run/media"], ["ostree", "sysroot/ostree"],
 ]
 
-/** Only usr, boot, var and the lib*, bin, sbin symlinks stay at the top; the rest is the skeleton. */
-const rootSkeleton = (root: string, tmpIsDir: boolean): void => {
+/**
+ * Only usr, boot, var and the lib*, bin, sbin symlinks stay at the top; the rest is the skeleton.
+ * `opt-usrlocal: var` (the default) makes /opt and /usr/local links into /var (machine-local
+ * state); `root` keeps them as directories of the image.
+ */
+const rootSkeleton = (root: string, tmpIsDir: boolean, optUsrlocal: "var" | "root"): void => {
   for (const n of readdirSync(root)) {
     const p = join(root, n)
-    if (KEEP.has(n)) continue
+    if (KEEP.has(n) || (n === "opt" && optUsrlocal === "root" && lstatSync(p).isDirectory())) continue
     if (/^(lib\w*|bin|sbin)$/.test(n) && lstatSync(p).isSymbolicLink()) continue
     if (/^(lib\w*|bin|sbin)$/.test(n)) throw composeError("compose postprocess", "Invalid", `/${n} is a directory; an OSTree tree needs it to be a symlink into /usr (UsrMove)`)
     rmSync(p, { recursive: true, force: true })
@@ -182,10 +187,46 @@ const rootSkeleton = (root: string, tmpIsDir: boolean): void => {
   if (tmpIsDir) mkdirSync(join(root, "tmp"), { mode: 0o1777 })
   else symlinkSync("sysroot/tmp", join(root, "tmp"))
   const local = join(root, "usr/local")
+  if (optUsrlocal === "root") {
+    mkdirSync(join(root, "opt"), { recursive: true, mode: 0o755 })
+    if (existsSync(join(root, "usr"))) mkdirSync(local, { recursive: true, mode: 0o755 })
+    return
+  }
+  symlinkSync("var/opt", join(root, "opt"))
   const hasFiles = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || hasFiles(join(d, e.name)))
   if (lexists(local) && lstatSync(local).isDirectory() && hasFiles(local))
-    throw composeError("compose postprocess", "Invalid", "packages installed files under /usr/local, which is a link to /var/usrlocal on OSTree systems")
+    throw composeError("compose postprocess", "Invalid", "packages installed files under /usr/local, which is a link to /var/usrlocal on OSTree systems (opt-usrlocal: root keeps it a directory)")
   if (existsSync(join(root, "usr"))) replaceSymlink("../var/usrlocal", local)
+}
+
+/** Resolves a symlink chain inside `root` (absolute targets are relative to the root, never the host's). */
+const resolveInRoot = (root: string, rel: string, depth = 0): string | undefined => {
+  if (depth > 16) return undefined
+  const p = join(root, rel)
+  if (!lexists(p)) return undefined
+  if (!lstatSync(p).isSymbolicLink()) return rel
+  const target = readlinkSync(p)
+  const next = target.startsWith("/") ? relOf(target) : join(dirname(rel), target)
+  if (next.startsWith("..")) return undefined
+  return resolveInRoot(root, next, depth + 1)
+}
+
+/**
+ * mutate-os-release (rpm-ostree composepost.rs): in VERSION= and PRETTY_NAME=, the treefile's
+ * string is replaced by the commit's version, and OSTREE_VERSION= is added. The file is replaced
+ * (new inode), never edited: it is a hardlink into the import cache.
+ */
+const mutateOsRelease = (root: string, base: string, version: string | undefined): void => {
+  if (!version) return
+  const rel = resolveInRoot(root, "etc/os-release") ?? resolveInRoot(root, "usr/lib/os-release")
+  if (!rel) throw composeError("compose mutate-os-release", "NotFound", "the tree has no /etc/os-release or /usr/lib/os-release")
+  const lines = readFileSync(join(root, rel), "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("OSTREE_VERSION="))
+  const out = lines.map((l) => (/^(VERSION|PRETTY_NAME)=/.test(l) ? l.replace(/=.*/s, (v) => v.split(base).join(version)) : l))
+  out.push(`OSTREE_VERSION='${version.replace(/'/g, "'\\''")}'`)
+  const p = join(root, rel)
+  const mode = statSync(p).mode & 0o7777
+  writeFileSync(`${p}.strata-tmp`, `${out.join("\n")}\n`, { mode })
+  renameSync(`${p}.strata-tmp`, p)
 }
 
 export const postprocess = async (o: PostprocessOptions): Promise<PostprocessResult> => {
@@ -220,11 +261,13 @@ export const postprocess = async (o: PostprocessOptions): Promise<PostprocessRes
   const users = splitPasswdGroup(root, tf["etc-group-members"])
   checkEntries("passwd", users.passwd, tf["check-passwd"], o.previous?.passwd, readFile, tf["ignore-removed-users"])
   checkEntries("group", users.group, tf["check-groups"], o.previous?.group, readFile, tf["ignore-removed-groups"])
-  const kver = placeKernel(root)
+  if (tf["mutate-os-release"] !== undefined) mutateOsRelease(root, tf["mutate-os-release"], o.version)
+  // container trees have no kernel of their own: /boot and any kernel files stay as packaged
+  const kver = tf.container ? undefined : placeKernel(root)
   rpmdbLayout(root)
   if (tf["readonly-executables"]) readonlyExecutables(root)
   moveEtc(root)
   const tmpfiles = convertVarToTmpfiles(root)
-  rootSkeleton(root, tf["tmp-is-dir"])
+  rootSkeleton(root, tf["tmp-is-dir"], tf["opt-usrlocal"] ?? "var")
   return { ...(kver ? { kver } : {}), tmpfiles }
 }

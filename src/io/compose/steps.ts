@@ -99,6 +99,7 @@ export const assembleEffect = async (r: ComposeRequest): Promise<{ workdir: stri
     installed,
     previous: { ...(previous.passwd !== undefined ? { passwd: previous.passwd } : {}), ...(previous.group !== undefined ? { group: previous.group } : {}) },
     readFile: (p) => readFileSync(p, "utf8"),
+    ...(r.version !== undefined ? { version: r.version } : {}),
   })
   return { workdir: r.workdir, packages: installed.length, ...(pp.kver ? { kver: pp.kver } : {}) }
 }
