@@ -10,8 +10,7 @@
 import type { Checksum } from "../../formats/ostree/index.js"
 import { commitState } from "./commit-state.js"
 import { RepoError } from "./error.js"
-import { budget } from "./limit.js"
-import { loadCommit, loadDirtree } from "./object-read.js"
+import { loadCommit, loadDirtreeSync } from "./object-read.js"
 import { objectKey } from "./object-list.js"
 import type { Repo } from "./repo.js"
 
@@ -26,17 +25,19 @@ export interface Reachable {
 
 export const emptyReachable = (): Reachable => ({ objects: new Set(), commitDepth: new Map(), dirtrees: new Set() })
 
-/** Concurrent dirtree reads: enough to keep the disk busy, few enough to stay far from EMFILE. */
-const READS = budget(64)
-
 const isMissing = (e: unknown): boolean => e instanceof RepoError && e.reason === "NotFound"
 
-const walkDirtree = async (repo: Repo, tree: Checksum, into: Reachable, ignoreMissing: boolean): Promise<void> => {
+/**
+ * Synchronous, like ostree's traversal: measured on the 17k-entry bench tree (prune at the end
+ * of every deploy walks it), 64 concurrent promise reads cost ~3× the CPU of reading each
+ * dirtree into a reused buffer, and the dirtrees are in the page cache right after a checkout.
+ */
+const walkDirtree = (repo: Repo, tree: Checksum, into: Reachable, ignoreMissing: boolean): void => {
   if (into.dirtrees.has(tree)) return
   into.dirtrees.add(tree)
   let dt
   try {
-    dt = await READS.run(1, () => loadDirtree(repo, tree))
+    dt = loadDirtreeSync(repo, tree)
   } catch (e) {
     if (ignoreMissing && isMissing(e)) return
     throw e
@@ -44,7 +45,7 @@ const walkDirtree = async (repo: Repo, tree: Checksum, into: Reachable, ignoreMi
   into.objects.add(objectKey(tree, "dirtree"))
   for (const f of dt.files) into.objects.add(objectKey(f.checksum, "file"))
   for (const d of dt.dirs) into.objects.add(objectKey(d.meta, "dirmeta"))
-  await Promise.all(dt.dirs.map((d) => walkDirtree(repo, d.tree, into, ignoreMissing)))
+  for (const d of dt.dirs) walkDirtree(repo, d.tree, into, ignoreMissing)
 }
 
 /**
@@ -68,7 +69,7 @@ export const traverseCommit = async (repo: Repo, commit: Checksum, depth: number
     into.objects.add(objectKey(csum, "commit"))
     into.objects.add(objectKey(c.rootMeta, "dirmeta"))
     const partial = (await commitState(repo, csum)) !== "complete"
-    await walkDirtree(repo, c.rootTree, into, partial)
+    walkDirtree(repo, c.rootTree, into, partial)
     if (remaining === 0) return
     if (remaining > 0) remaining--
     csum = c.parent
