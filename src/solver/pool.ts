@@ -79,6 +79,8 @@ export class Pool {
 
   index: ProviderIndex | undefined
   private archScoreById: Int32Array | undefined
+  /** Rich dependency text → its id, for text seen before. */
+  private readonly richIds = new Map<string, number>()
   private installedCache: number[] | undefined
   private supplementerCache: number[] | undefined
 
@@ -121,8 +123,15 @@ export class Pool {
   /** A dependency id from rpm's (name, flags, evr); rich names are parsed into trees. */
   dep(name: string, flags: number, evr: string): number {
     if (name.charCodeAt(0) === 40 /* ( */) {
-      if (!richParser) throw new Error("solver: no rich dependency parser; import src/solver/rich.js before building a pool from text")
-      return richParser(this.strings, this.deps, name)
+      // the same text recurs across thousands of packages (Debian's "(debconf or debconf-2.0)"):
+      // parsing interns the same strings and relations each time, so the first id is the answer
+      let id = this.richIds.get(name)
+      if (id === undefined) {
+        if (!richParser) throw new Error("solver: no rich dependency parser; import src/solver/rich.js before building a pool from text")
+        id = richParser(this.strings, this.deps, name)
+        this.richIds.set(name, id)
+      }
+      return id
     }
     const n = this.strings.intern(name)
     if (!(flags & SENSE_MASK) || !evr) return n

@@ -7,17 +7,19 @@
 export class SlotCache<T> {
   private slot = new Int32Array(1024)
   private readonly values: T[] = []
+  /** The id of each value, in the order they were first set. */
+  private readonly ids: number[] = []
 
   get(id: number): T | undefined {
     const k = id < this.slot.length ? this.slot[id]! : 0
     return k === 0 ? undefined : this.values[k - 1]
   }
 
-  /** Every (id, value) held, in id order. */
+  /** Every (id, value) held, in id order (sorted from the ids held, not a scan of the range). */
   entries(): Array<[number, T]> {
-    const out: Array<[number, T]> = []
-    for (let id = 0; id < this.slot.length; id++) if (this.slot[id] !== 0) out.push([id, this.values[this.slot[id]! - 1]!])
-    return out
+    return this.ids
+      .map((id, k): [number, T] => [id, this.values[k]!])
+      .sort((x, y) => x[0] - y[0])
   }
 
   set(id: number, v: T): void {
@@ -28,7 +30,10 @@ export class SlotCache<T> {
     }
     const k = this.slot[id]!
     if (k !== 0) this.values[k - 1] = v
-    else this.slot[id] = this.values.push(v)
+    else {
+      this.slot[id] = this.values.push(v)
+      this.ids.push(id)
+    }
   }
 }
 

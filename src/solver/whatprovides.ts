@@ -23,6 +23,8 @@ export class ProviderIndex {
   private readonly rels = new SlotCache<Int32Array>()
   private readonly evrs = new SlotCache<EvrKey>()
   private scratch = new Int32Array(256)
+  /** Providers from a snapshot: slot[relation index] = 1 + its position in off/list. */
+  private imported: { slot: Int32Array; off: Int32Array; list: Int32Array } | undefined
 
   constructor(
     private readonly pool: Pool,
@@ -83,6 +85,8 @@ export class ProviderIndex {
    * snapshots: a later run of a similar job then computes almost nothing).
    */
   exportComputed(): { ids: Int32Array; off: Int32Array; list: Int32Array } {
+    const imp = this.imported
+    if (imp) for (let k = 0; k < imp.slot.length; k++) if (imp.slot[k] !== 0 && this.rels.get(k) === undefined) this.rels.set(k, this.fromImported(k)!)
     const e = this.rels.entries()
     const off = new Int32Array(e.length + 1)
     e.forEach(([, l], i) => (off[i + 1] = off[i]! + l.length))
@@ -91,8 +95,20 @@ export class ProviderIndex {
     return { ids: Int32Array.from(e, ([id]) => id), off, list }
   }
 
+  /** Takes exportComputed's arrays; a list is looked up when first asked for (most never are). */
   importComputed({ ids, off, list }: { ids: Int32Array; off: Int32Array; list: Int32Array }): void {
-    for (let i = 0; i < ids.length; i++) this.rels.set(ids[i]!, off[i] === off[i + 1] ? EMPTY : list.subarray(off[i]!, off[i + 1]!))
+    let max = -1
+    for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!
+    const slot = new Int32Array(max + 1)
+    for (let i = 0; i < ids.length; i++) slot[ids[i]!] = i + 1
+    this.imported = { slot, off, list }
+  }
+
+  private fromImported(k: number): Int32Array | undefined {
+    const imp = this.imported
+    if (!imp || k >= imp.slot.length || imp.slot[k] === 0) return undefined
+    const i = imp.slot[k]! - 1
+    return imp.off[i] === imp.off[i + 1] ? EMPTY : imp.list.subarray(imp.off[i]!, imp.off[i + 1]!)
   }
 
   /** Solvables providing name id n (any version), ascending. */
@@ -113,7 +129,7 @@ export class ProviderIndex {
     const k = dep & ~REL_BIT
     let r = this.rels.get(k)
     if (r === undefined) {
-      r = this.compute(dep)
+      r = this.fromImported(k) ?? this.compute(dep)
       this.rels.set(k, r)
     }
     return r
