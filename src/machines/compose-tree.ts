@@ -16,6 +16,7 @@ import { loadCommit } from "../io/repo/object-read.js"
 import { readRef } from "../io/repo/refs.js"
 import { resolvePackages, metadataCacheDir, type ResolvedPackage } from "../io/compose/resolve.js"
 import { inputHash } from "../io/compose/inputhash.js"
+import { resolveLayers } from "../io/compose/layers.js"
 import { expandDate, nextVersion } from "../io/compose/metadata.js"
 import { composeError } from "../io/compose/error.js"
 import type { ComposeRequest } from "../io/compose/steps.js"
@@ -95,7 +96,8 @@ export const composeTree = async (o: ComposeTreeOptions): Promise<ComposeTreeRes
       throw composeError("compose", "NotFound", `cannot read ${p}: ${(e as Error).message}`)
     }
   }
-  const inputhash = inputHash({ treefile, packages, readFile, extra })
+  const layers = await resolveLayers(repoPath, treefile["ostree-layers"] ?? [], treefile["ostree-override-layers"] ?? [])
+  const inputhash = inputHash({ treefile, packages, readFile, extra, layers })
   const before = await readRef(await openRepo(repoPath), "heads", treefile.ref)
   if (before && !o.forceNocache && (await stringMeta(repoPath, before, "rpmostree.inputhash")) === inputhash) {
     return { kind: "no-change", commit: before, inputhash }
@@ -122,6 +124,7 @@ export const composeTree = async (o: ComposeTreeOptions): Promise<ComposeTreeRes
         repo: repoPath, ref: treefile.ref, parent, treefilePath: resolve(o.treefile), treefile: canonicalJson(treefile),
         packages: JSON.stringify(packages), cachedir, workdir, inputhash, ...(version !== undefined ? { version } : {}),
         extraMetadata: JSON.stringify(extra), timestamp: timestamp.toString(), ...(unchanged ? { unchanged } : {}),
+        ...(layers.length ? { layers: JSON.stringify(layers) } : {}),
       }
     },
   })

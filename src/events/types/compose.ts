@@ -32,6 +32,8 @@ export const composeRequestFields = {
   extraMetadata: Schema.String,
   /** The commit's timestamp, seconds since the epoch as a decimal string (fixed here so a re-run writes the same commit). */
   timestamp: Schema.String,
+  /** ostree-layers / ostree-override-layers resolved to commits (OstreeLayer[]), JSON; absent when none. */
+  layers: Schema.optionalKey(Schema.String),
   /** Found under the lock: the ref's commit already has this input hash (a concurrent compose made it). */
   unchanged: Schema.optionalKey(Schema.Boolean),
 }

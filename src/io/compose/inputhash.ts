@@ -2,7 +2,8 @@
  * `rpmostree.inputhash`: what a compose was made from, so an unchanged re-run can say so and
  * write nothing. SHA-256 over the canonical expanded treefile, every resolved package (NEVRA and
  * the repository's checksum of the whole .rpm file, which covers its header), the contents of
- * add-files sources and the postprocess-script, and the --add-metadata-string values. rpm-ostree's
+ * add-files sources and the postprocess-script, the --add-metadata-string values, and the commits
+ * the ostree-layers refs named when the compose was planned. rpm-ostree's
  * hash (treefile checksum + depsolve goal) is opaque; only equality matters.
  */
 import { createHash } from "node:crypto"
@@ -12,7 +13,7 @@ import type { ResolvedPackage } from "./resolve.js"
 
 export const INPUTHASH_VERSION = "strata-compose-1"
 
-export const inputHash = ({ treefile, packages, readFile, extra = {} }: { treefile: Treefile; packages: ReadonlyArray<ResolvedPackage>; readFile: (p: string) => Buffer; extra?: Readonly<Record<string, string>> }): string => {
+export const inputHash = ({ treefile, packages, readFile, extra = {}, layers = [] }: { treefile: Treefile; packages: ReadonlyArray<ResolvedPackage>; readFile: (p: string) => Buffer; extra?: Readonly<Record<string, string>>; layers?: ReadonlyArray<{ readonly ref: string; readonly commit: string }> }): string => {
   const h = createHash("sha256")
   const field = (k: string, v: string | Buffer): void => {
     h.update(`${k}\0${Buffer.byteLength(v)}\0`)
@@ -35,5 +36,7 @@ export const inputHash = ({ treefile, packages, readFile, extra = {} }: { treefi
     if (c?.type === "file") field(k, readFile(c.filename))
   }
   for (const k of Object.keys(extra).sort()) field(`metadata ${k}`, extra[k]!)
+  // a layer's content is its commit (the ref only names it)
+  for (const l of layers) field(`ostree-layer ${l.ref}`, l.commit)
   return h.digest("hex")
 }

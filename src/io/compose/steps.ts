@@ -15,6 +15,7 @@ import { assembleRoot } from "./assemble.js"
 import { commitMarker, moveRef, writeComposeCommit } from "./commit.js"
 import { cachedPackagePath, downloadPackages } from "./download.js"
 import { commitMetadata } from "./metadata.js"
+import { applyOstreeLayers, type OstreeLayer } from "./layers.js"
 import { postprocess } from "./postprocess.js"
 import type { ResolvedPackage } from "./resolve.js"
 
@@ -33,6 +34,8 @@ export interface ComposeRequest {
   readonly extraMetadata: string
   readonly timestamp: string
   readonly unchanged?: boolean
+  /** OstreeLayer[] as JSON (layers.ts) */
+  readonly layers?: string
 }
 
 export const rootfsOf = (workdir: string): string => join(workdir, "rootfs")
@@ -93,6 +96,7 @@ export const assembleEffect = async (r: ComposeRequest): Promise<{ workdir: stri
     installTime: Number(r.timestamp),
     ...(seed ? { seed } : {}),
   })
+  if (r.layers) await applyOstreeLayers({ repo: r.repo, root, scratch: r.workdir, layers: JSON.parse(r.layers) as OstreeLayer[] })
   const pp = await postprocess({
     root,
     treefile: tf,
