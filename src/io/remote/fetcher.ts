@@ -41,6 +41,22 @@ export interface Fetcher {
   readonly close: () => Promise<void>
 }
 
+/** Bodies up to this size are read into one buffer allocated from the Content-Length. */
+const PREALLOC_MAX = 512 << 20
+
+/** `chunks` joined into a buffer that owns its whole ArrayBuffer (transferable). */
+export const ownBuffer = (chunks: ReadonlyArray<Uint8Array>, n = chunks.reduce((a, c) => a + c.length, 0)): Buffer => {
+  const first = chunks[0]
+  if (chunks.length === 1 && first!.byteOffset === 0 && first!.buffer.byteLength === n && Buffer.isBuffer(first)) return first
+  const out = Buffer.allocUnsafeSlow(n)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
 const envInt = (name: string): number | undefined => {
   const v = Number(process.env[name])
   return Number.isInteger(v) && v >= 0 ? v : undefined
@@ -85,7 +101,7 @@ export const makeFetcher = (opts: FetcherOptions): Fetcher => {
       baseUrl: base, stats, close: async () => undefined,
       get: async (path, g = {}) => {
         try {
-          const b = await readFile(root + path)
+          const b = ownBuffer([await readFile(root + path)])
           stats.requests++
           stats.bytes += b.length
           if (g.maxBytes !== undefined && b.length > g.maxBytes) {
@@ -144,13 +160,20 @@ export const makeFetcher = (opts: FetcherOptions): Fetcher => {
       await res.body.dump().catch(() => undefined)
       throw new Attempt(`larger than ${g.maxBytes} bytes`, false)
     }
+    // The body lands in a buffer of its own (never a slice of Node's shared pool), so callers may
+    // transfer it to a worker thread; with a Content-Length it is filled in place, chunk by chunk.
+    const body = declared >= 0 && declared <= PREALLOC_MAX ? Buffer.allocUnsafeSlow(declared) : undefined
     const chunks: Buffer[] = []
     let n = 0
     try {
       for await (const c of res.body) {
-        chunks.push(c as Buffer)
-        n += (c as Buffer).length
-        stats.bytes += (c as Buffer).length
+        const b = c as Buffer
+        if (body) {
+          if (n + b.length > declared) throw new Attempt(`body longer than its Content-Length (${declared} bytes)`, true)
+          b.copy(body, n)
+        } else chunks.push(b)
+        n += b.length
+        stats.bytes += b.length
         if (g.maxBytes !== undefined && n > g.maxBytes) throw new Attempt(`larger than ${g.maxBytes} bytes`, false)
       }
     } catch (e) {
@@ -159,7 +182,7 @@ export const makeFetcher = (opts: FetcherOptions): Fetcher => {
     }
     if (declared >= 0 && n !== declared) throw new Attempt(`truncated body (${n} of ${declared} bytes)`, true)
     stats.requests++
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n)
+    return body ?? ownBuffer(chunks, n)
   }
 
   return {

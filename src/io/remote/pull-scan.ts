@@ -11,7 +11,7 @@
  */
 import { readdirSync } from "node:fs"
 import {
-  isSymlink, loosePath, parseDirtree, type Checksum, type Dirtree, type FileMeta, type ObjectType,
+  loosePath, parseDirtree, type Checksum, type Dirtree, type FileMeta, type ObjectType,
 } from "../../formats/ostree/index.js"
 import { budget, type Budget } from "../repo/limit.js"
 import { loadDirtree } from "../repo/object-read.js"
@@ -20,7 +20,9 @@ import { writeContentFrom, writeMetadata } from "../repo/transaction.js"
 import type { BatchWriter } from "./batch-writer.js"
 import { RemoteError } from "./error.js"
 import type { Fetcher } from "./fetcher.js"
-import { fetchContent, fetchMetadata, type FetchedContent } from "./object-fetch.js"
+import { unstorable } from "./filez-decode.js"
+import { stageFilez, type FilezPool } from "./filez-pool.js"
+import { fetchMetadata, type FetchedContent } from "./object-fetch.js"
 import type { PullCounters } from "./progress.js"
 
 /** Objects in this repo: one readdir per `objects/XX` on first use, plus what this pull wrote. */
@@ -94,20 +96,16 @@ export interface ScanContext {
   readonly index: ObjectIndex
   readonly tasks: TaskGroup
   readonly counters: PullCounters
+  /** Verifies and stores fetched `.filez` objects on worker threads. */
+  readonly filez: FilezPool
   /** Concurrent metadata and content requests. */
   readonly metaLimit?: Budget
   readonly contentLimit?: Budget
 }
 
-/** bare-user-only keeps neither ownership nor xattrs nor modes beyond 0775 (as pull-local refuses). */
 const checkStorable = (repo: Repo, csum: Checksum, m: FileMeta): void => {
-  if (repo.mode !== "bare-user-only") return
-  if (m.uid !== 0 || m.gid !== 0 || m.xattrs.length > 0 || (!isSymlink(m) && (m.mode & 0o7777 & ~0o775) !== 0)) {
-    throw new RemoteError({
-      op: "pull", reason: "Unsupported",
-      detail: `content object ${csum} (owner ${m.uid}:${m.gid}, mode ${(m.mode & 0o7777).toString(8)}, ${m.xattrs.length} xattrs) cannot be stored in a bare-user-only repository`,
-    })
-  }
+  const why = unstorable(repo.mode, csum, m)
+  if (why) throw new RemoteError({ op: "pull", reason: "Unsupported", detail: why })
 }
 
 export interface Scanner {
@@ -146,14 +144,17 @@ export const makeScanner = (ctx: ScanContext): Scanner => {
 
   const fetchFile = async (csum: Checksum): Promise<void> => {
     ctx.counters.contentRequested++
-    const c = await contentLimit.run(1, async () => {
+    // The budget covers the body until a worker has verified and staged it: it bounds memory.
+    await contentLimit.run(1, async () => {
       live()
-      return fetchContent(ctx.content, csum)
+      const body = (await ctx.content.get(loosePath(csum, "file", true)))!
+      ctx.counters.contentFetched++
+      // Stored even when another task has failed meanwhile: it is verified, and keeping it is
+      // what lets the re-run skip it.
+      await ctx.writer.write(body.length, (txn) => stageFilez(ctx.filez, txn, csum, body))
     })
-    ctx.counters.contentFetched++
-    // Stored even when another task has failed meanwhile: it is verified, and keeping it is
-    // what lets the re-run skip it.
-    await storeContent(csum, c)
+    ctx.index.add(csum, "file")
+    ctx.counters.contentWritten++
   }
 
   const fetchMeta = async (type: ObjectType, csum: Checksum): Promise<Uint8Array> => {

@@ -28,6 +28,7 @@ import { applyDelta, findDelta } from "./delta-pull.js"
 import { writeDetachedBytes } from "./detached-meta.js"
 import { RemoteError } from "./error.js"
 import { makeFetcher } from "./fetcher.js"
+import { makeFilezPool } from "./filez-pool.js"
 import { newCounters, type PullPhase, type PullProgress } from "./progress.js"
 import { checkNotOlder, verifiedCommit, type VerifiedCommit } from "./pull-commits.js"
 import { makeObjectIndex, makeScanner, makeTaskGroup } from "./pull-scan.js"
@@ -90,6 +91,7 @@ export const pull = async (repo: Repo, opts: PullOptions): Promise<PullResult> =
     opts.onProgress?.({ phase, counters })
   }
   const ticker = opts.onProgress ? setInterval(() => report(), 250) : undefined
+  const filez = makeFilezPool()
   try {
     const policy = policyFor({ repo, remote, sysroot: opts.sysroot })
     report("summary")
@@ -143,7 +145,7 @@ export const pull = async (repo: Repo, opts: PullOptions): Promise<PullResult> =
     const tasks = makeTaskGroup()
     const index = makeObjectIndex(repo)
     const scanner = makeScanner({
-      repo, meta, content, writer, index, tasks, counters,
+      repo, meta, content, writer, index, tasks, counters, filez,
       metaLimit: budget(Math.max(2, opts.connections ?? 8)), contentLimit: budget(3 * (opts.connections ?? 8)),
     })
     const toScan = [...commits.values()].filter((c) => !c.complete)
@@ -191,6 +193,7 @@ export const pull = async (repo: Repo, opts: PullOptions): Promise<PullResult> =
     }
   } finally {
     if (ticker) clearInterval(ticker)
+    await filez.close()
     await meta.close()
     if (content !== meta) await content.close()
   }

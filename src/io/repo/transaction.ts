@@ -163,7 +163,8 @@ const stageObject = async (
       await store(dest)
     } catch (e) {
       await rm(dest, { force: true })
-      throw fsError(op, dest, e)
+      // A tagged error (say, a pull's "corrupted object") is the store's verdict, not an fs failure.
+      throw typeof (e as { _tag?: unknown })?._tag === "string" ? e : fsError(op, dest, e)
     }
     txn.staged.add(rel)
     done()
@@ -209,6 +210,21 @@ export const writeContentFrom = async (txn: Transaction, meta: FileMeta, src: Co
     txn.stats.contentBytesWritten += "data" in src ? src.data.length : src.size
   }
   return csum
+}
+
+/**
+ * Stages content object `csum` with a caller's `store`, which writes it at `dest` (a worker that
+ * verifies it first) and returns its size; skipped, like every write, when the object is here.
+ */
+export const stageContentWith = async (txn: Transaction, csum: Checksum, store: (dest: string) => Promise<number>): Promise<boolean> => {
+  assertOpen(txn, "write file")
+  let bytes = 0
+  const written = await stageObject(txn, relPath(csum, "file", isArchive(txn.repo)), "write file", async (dest) => void (bytes = await store(dest)))
+  if (written) {
+    txn.stats.contentWritten++
+    txn.stats.contentBytesWritten += bytes
+  }
+  return written
 }
 
 /**
