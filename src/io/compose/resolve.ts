@@ -1,7 +1,7 @@
 /**
  * Depsolving a treefile: the `*.repo` files next to it (only the ids in `repos`), their rpm-md
  * metadata (cached under the cachedir), `exclude-packages`, `recommends`, then one install job
- * per entry of `packages` on an empty system. The answer is the full package set with where to
+ * per entry of `packages` (and of `repo-packages`, pinned to their repo) on an empty system. The answer is the full package set with where to
  * fetch each one and its checksum from the repository metadata.
  */
 import { dirname, join } from "node:path"
@@ -13,7 +13,7 @@ import { joinUrl } from "../rpm/fetch.js"
 import { asRpmError } from "../rpm/error.js"
 import { Pool } from "../../solver/pool.js"
 import { addMdRepo } from "../../solver/input-md.js"
-import { select, selectGlob } from "../../solver/selection.js"
+import { byName, select, selectGlob } from "../../solver/selection.js"
 import { solve } from "../../solver/solver.js"
 import type { Job } from "../../solver/jobs.js"
 import { composeError } from "./error.js"
@@ -52,7 +52,10 @@ export const resolvePackages = async ({ treefile: tf, treefilePath, metadataCach
   const configs = await loadRepoConfigs({ reposDir: dirname(treefilePath), vars }).catch((e) => {
     throw asRpmError(e, op)
   })
-  const wanted = tf.repos.length ? tf.repos : configs.filter((c) => c.enabled).map((c) => c.id)
+  const repoPackages = tf["repo-packages"] ?? []
+  // the repos repo-packages name are used even when `repos` does not list them
+  const listed = tf.repos.length ? tf.repos : configs.filter((c) => c.enabled).map((c) => c.id)
+  const wanted = [...new Set([...listed, ...repoPackages.map((r) => r.repo)])]
   const missing = wanted.filter((id) => !configs.some((c) => c.id === id))
   if (missing.length) throw composeError(op, "NotFound", `repo${missing.length > 1 ? "s" : ""} not found in the *.repo files next to the treefile: ${missing.join(", ")}`, dirname(treefilePath))
   if (!wanted.length) throw composeError(op, "Invalid", "no repositories (no `repos` in the treefile and no enabled *.repo next to it)")
@@ -72,6 +75,21 @@ export const resolvePackages = async ({ treefile: tf, treefilePath, metadataCach
     const what = select(pool, spec)
     if (!what.solvables.length) notFound.push(spec)
     else jobs.push({ op: "install", what })
+  }
+  // repo-packages: these come from that repo only — the same names in every other repo are
+  // excluded, so neither the request nor a dependency can pick them up elsewhere (rpm-ostree)
+  for (const { repo, packages } of repoPackages) {
+    for (const spec of packages) {
+      const all = select(pool, spec)
+      const fromRepo = all.solvables.filter((s) => pool.repoOf(s).name === repo)
+      if (!fromRepo.length) {
+        notFound.push(`${spec} (in repo ${repo})`)
+        continue
+      }
+      const names = new Set(fromRepo.map((s) => pool.name.data[s]))
+      for (const n of names) for (const s of byName(pool, pool.strings.str(n!))) if (pool.repoOf(s).name !== repo) pool.exclude(s)
+      jobs.push({ op: "install", what: { ...all, solvables: fromRepo } })
+    }
   }
   if (notFound.length) throw composeError(op, "NotFound", `Packages not found: ${notFound.join(", ")}`)
   const r = solve(pool, { jobs, ignoreRecommends: !tf.recommends })
