@@ -1,5 +1,5 @@
 import t from "tap"
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync, lstatSync } from "node:fs"
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, statSync, lstatSync } from "node:fs"
 import { join } from "node:path"
 import { spawn } from "node:child_process"
 import { tmp, sh, strata, ostreeContentChecksum } from "../helpers/tmp.js"
@@ -305,4 +305,22 @@ t.test("--link-checkout-speedup: a hardlink checkout, changed, commits as ostree
   const cli = strata(["repo", `--repo=${repoPath}`, "commit", "-b", "cli", `--tree=dir=${co}`, "--link-checkout-speedup", `--timestamp=${TS}`])
   t.equal(cli.status, 0, cli.stderr)
   t.equal(ostreeContentChecksum(repoPath, cli.stdout.trim()), ostreeContentChecksum(repoPath, fast.commit))
+})
+
+t.test("checkout reproduces every directory mode: setgid (inherited by mkdir), sticky, read-only, group-writable", async (t) => {
+  const dir = tmp(t)
+  const input = join(dir, "in")
+  const modes: Array<[string, number]> = [["sg", 0o2775], ["sg/child", 0o755], ["sg/child/deeper", 0o700], ["sticky", 0o1777], ["ro", 0o555], ["gw", 0o775], ["gw/plain", 0o755]]
+  for (const [p] of modes) mkdirSync(join(input, p), { recursive: true })
+  writeFileSync(join(input, "ro/file"), "x\n")
+  for (const [p, m] of [...modes].reverse()) chmodSync(join(input, p), m)
+  const repoPath = join(dir, "repo")
+  t.equal(strata(["repo", `--repo=${repoPath}`, "init", "--mode=bare"]).status, 0)
+  t.equal(strata(["repo", `--repo=${repoPath}`, "commit", "-b", "m", `--tree=dir=${input}`]).status, 0)
+  for (const args of [["-H"], []]) {
+    const co = join(dir, `co${args.join("")}`)
+    const r = strata(["repo", `--repo=${repoPath}`, "checkout", ...args, "m", co])
+    t.equal(r.status, 0, r.stderr)
+    for (const [p, m] of modes) t.equal(statSync(join(co, p)).mode & 0o7777, m, `${args.join(" ") || "copy"}: ${p} is ${m.toString(8)}`)
+  }
 })

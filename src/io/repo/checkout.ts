@@ -166,9 +166,23 @@ const loadPlan = (ctx: Ctx, tree: Checksum, meta: Checksum): PlannedDir => {
   return load(tree, meta)
 }
 
-const checkoutDir = (ctx: Ctx, plan: PlannedDir, dest: string, top: boolean): void => {
+/**
+ * The mode mkdir can create a directory with directly, so no chmod follows (one syscall less per
+ * directory): plain permission bits the umask leaves alone, owner rwx (entries are created
+ * inside), and a parent without setgid (which mkdir would pass on). Else 0700, then chmod.
+ */
+const umask = process.umask()
+const directMode = (meta: Dirmeta, parentSetgid: boolean): number | undefined => {
+  const m = meta.mode & 0o7777
+  return !parentSetgid && (m & 0o7000) === 0 && (m & umask) === 0 && (m & 0o700) === 0o700 ? m : undefined
+}
+
+const checkoutDir = (ctx: Ctx, plan: PlannedDir, dest: string, top: boolean, parentSetgid = true): void => {
+  const direct = top ? undefined : directMode(plan.meta, parentSetgid)
+  let made = false
   try {
-    mkdirSync(dest, { mode: 0o700 })
+    mkdirSync(dest, { mode: direct ?? 0o700 })
+    made = true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw fsError("checkout: mkdir", dest, e)
     const st = lstatSync(dest)
@@ -181,17 +195,18 @@ const checkoutDir = (ctx: Ctx, plan: PlannedDir, dest: string, top: boolean): vo
     }
   }
   for (const f of plan.tree.files) checkoutFile(ctx, f.checksum, `${dest}/${f.name}`)
-  for (const [name, sub] of plan.dirs) checkoutDir(ctx, sub, `${dest}/${name}`, false)
-  applyDirmeta(ctx, dest, plan.meta)
+  const setgid = (plan.meta.mode & 0o2000) !== 0
+  for (const [name, sub] of plan.dirs) checkoutDir(ctx, sub, `${dest}/${name}`, false, setgid)
+  applyDirmeta(ctx, dest, plan.meta, made && direct !== undefined)
 }
 
-const applyDirmeta = (ctx: Ctx, dest: string, meta: Dirmeta): void => {
+const applyDirmeta = (ctx: Ctx, dest: string, meta: Dirmeta, modeSet = false): void => {
   try {
     if (!ctx.opts.userMode) {
       if (meta.uid !== euid || meta.gid !== egid) chownSync(dest, meta.uid, meta.gid)
       for (const x of meta.xattrs) setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
     }
-    chmodSync(dest, meta.mode & 0o7777)
+    if (!modeSet) chmodSync(dest, meta.mode & 0o7777)
   } catch (e) {
     throw fsError("checkout: set directory metadata", dest, e)
   }
