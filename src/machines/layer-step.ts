@@ -5,8 +5,10 @@
  * the origin (a reset), the base itself is deployed.
  *
  * Idempotent: the build starts from an empty work dir and writes only content-addressed
- * objects and refs a re-run writes the same way. Undo removes the work dir (a kill mid-build
- * leaves it); the content cache and the commit's objects stay, like a pull's.
+ * objects and refs a re-run writes the same way. The finished work tree is left as the commit's
+ * checkout for the prepare step to rename into place (src/io/sysroot/prepared-tree.ts). Undo
+ * removes the work dir (a kill mid-build leaves it) and any prepared tree; the content cache and
+ * the commit's objects stay, like a pull's.
  * Crash point: step:layered.
  */
 import { rmSync } from "node:fs"
@@ -14,6 +16,7 @@ import { syncBaseRefs } from "../io/layer/base-refs.js"
 import { buildLayeredCommit, layerWorkDir } from "../io/layer/build.js"
 import { planDeployment } from "../io/sysroot/deployment.js"
 import { deploymentPath } from "../io/sysroot/layout.js"
+import { dropPreparedTrees } from "../io/sysroot/prepared-tree.js"
 import { hasLayerState, parseLayerState } from "../io/sysroot/origin-layers.js"
 import { LayerCommitted, LayerRequested, type LayerData } from "../events/types/layer.js"
 import { crashPoint } from "./runtime/crash.js"
@@ -32,6 +35,8 @@ export const assembleStep = txnStep({
           origin: req.origin,
           configRoot: deploymentPath(sysroot, req.config),
           localFiles: Object.fromEntries(req.localFiles.map((l) => [l.sha256, l.path])),
+          // the work tree becomes the deployment (prepare step) instead of a second checkout
+          prepareTree: true,
         })
       : { commit: req.base, installed: [], removed: [], replaced: [], inactive: [] }
     await syncBaseRefs({ sysroot, extra: layered ? [req.base] : [] })
@@ -55,6 +60,6 @@ export const assembleUndo: Record<string, UndoFn> = {
     const work = layerWorkDir(ctx.sysroot, req.base)
     rmSync(work, { recursive: true, force: true })
     rmSync(`${work}-pkgs`, { recursive: true, force: true })
-    return [work]
+    return [work, ...dropPreparedTrees(ctx.sysroot)]
   },
 }

@@ -15,7 +15,7 @@ import { loadCommit } from "../io/repo/object-read.js"
 import { openRepo, type Repo } from "../io/repo/repo.js"
 import { readRef } from "../io/repo/refs.js"
 import { revParse } from "../io/repo/rev.js"
-import { pull } from "../io/remote/pull.js"
+import type { pull as pullFn } from "../io/remote/pull.js"
 import { formatCommitDate } from "../lib/glib-format.js"
 import { planDeployment } from "../io/sysroot/deployment.js"
 import { repoPath } from "../io/sysroot/layout.js"
@@ -25,6 +25,10 @@ import { crashPoint } from "./runtime/crash.js"
 import { TransactionError } from "./runtime/error.js"
 import { txnStep, type StepContext } from "./runtime/step.js"
 import type { PullProgress } from "../io/remote/progress.js"
+
+// loaded on first use: the pull code (undici) costs ~0.3 s of start-up to every command that
+// merely loads the machines (install, status) and never pulls
+const pull: typeof pullFn = async (...args) => (await import("../io/remote/pull.js")).pull(...args)
 
 const CHECKSUM = /^[0-9a-f]{64}$/
 

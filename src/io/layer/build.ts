@@ -19,6 +19,8 @@ import type { Header } from "../../formats/rpm/header.js"
 import { nevraOf as nevraOfHeader } from "../../formats/rpm/info.js"
 import { checkout } from "../repo/checkout.js"
 import { commitTree } from "../repo/commit.js"
+import { adoptAsCheckout } from "../repo/adopt-tree.js"
+import { preparedTreePath } from "../sysroot/prepared-tree.js"
 import { scanDevino } from "../repo/devino.js"
 import { rofilesAvailable } from "../rpm/bwrap-mounts.js"
 import { loadCommit } from "../repo/object-read.js"
@@ -56,6 +58,12 @@ export interface BuildLayerOptions {
   /** Content cache (metadata, packages, imports; default `<repo>/tmp/strata-layer-cache`), kept. */
   readonly cacheDir?: string
   readonly arch?: string
+  /**
+   * Leave the work tree, made exactly a hardlink checkout of the new commit, at
+   * preparedTreePath(sysroot, commit) for the deploy step (src/io/sysroot/prepared-tree.ts):
+   * the deployment is then a rename, not a second checkout, and there is no work dir to delete.
+   */
+  readonly prepareTree?: boolean
 }
 
 export interface BuildLayerResult {
@@ -66,6 +74,8 @@ export interface BuildLayerResult {
   readonly removed: ReadonlyArray<string>
   readonly replaced: ReadonlyArray<readonly [string, string]>
   readonly inactive: ReadonlyArray<string>
+  /** prepareTree: whether the tree was left prepared (bare repositories only). */
+  readonly prepared?: boolean
 }
 
 export const layerCacheDir = (sysroot: string): string => join(repoPath(sysroot), "tmp", "strata-layer-cache")
@@ -191,7 +201,7 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
         dracut: state.regenerateInitramfs,
       })
     }
-    const { commit } = await commitTree(repo, {
+    const { commit, imported } = await commitTree(repo, {
       orphan: true,
       parent: o.base,
       trees: [{ dir: work }],
@@ -206,7 +216,16 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
         pkglist: existsSync(join(work, RPMDB)) ? pkglistOfRpmdb(join(work, RPMDB)) : [],
         repos: [],
       }),
+      ...(o.prepareTree ? { reportImported: true } : {}),
     })
+    // the tree is the commit's checkout once the files the commit imported are links to their objects
+    let prepared = false
+    if (o.prepareTree && imported && adoptAsCheckout(repo, imported)) {
+      const to = preparedTreePath(o.sysroot, commit)
+      rmSync(to, { recursive: true, force: true })
+      renameSync(work, to)
+      prepared = true
+    }
     for (const [sha, file] of Object.entries(o.localFiles ?? {})) {
       if ([...state.requestedLocal, ...state.replaceLocal].some((l) => l.sha256 === sha)) {
         await importLocalCommit({ repo, path: file, cacheDir: join(cacheDir, "import"), ownersFrom: o.configRoot })
@@ -220,6 +239,7 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
       removed: r.erase.filter((n) => !r.replaced.some(([, old]) => nevraOfHeader(old) === n)),
       replaced: r.replaced.map(([c, old]) => [c.nevra, nevraOfHeader(old)] as const),
       inactive: r.inactive,
+      ...(o.prepareTree ? { prepared } : {}),
     }
   } finally {
     rmSync(work, { recursive: true, force: true })

@@ -53,6 +53,19 @@ export interface CommitOptions {
    * object's own metadata (bare repo; no owner, permission or xattr rewriting).
    */
   readonly devino?: DevinoCache
+  /**
+   * Report every file of a `dir` tree that was imported (not taken from the devino cache) with
+   * its object's checksum (CommitResult.imported): a caller can then turn the tree into a
+   * hardlink checkout of the commit by linking just those (src/io/repo/adopt-tree.ts).
+   */
+  readonly reportImported?: boolean
+}
+
+export interface ImportedFile {
+  readonly path: string
+  readonly checksum: Checksum
+  readonly symlink: boolean
+  readonly size: number
 }
 
 export interface CommitResult {
@@ -60,6 +73,8 @@ export interface CommitResult {
   readonly stats: TransactionStats
   /** Files taken from the devino cache (neither read nor hashed). */
   readonly linked: number
+  /** With reportImported: the files that were not (see CommitOptions.reportImported). */
+  readonly imported?: ReadonlyArray<ImportedFile>
 }
 
 /** Files at or below this size are read whole; larger ones stream (bounded memory). */
@@ -79,6 +94,8 @@ interface ImportCtx {
   readonly devino: DevinoCache | undefined
   /** Files taken from the devino cache. */
   linked: number
+  /** reportImported: each imported file's path and where its checksum lands. */
+  readonly imported?: Array<{ path: string; node: MutableTree; name: string; symlink: boolean; size: number }>
 }
 
 const fileMeta = (ctx: ImportCtx, st: Stats, target: string, xattrs: Xattrs): FileMeta => {
@@ -122,6 +139,7 @@ const queueFile = (ctx: ImportCtx, node: MutableTree, name: string, path: string
     ctx.linked++
     return
   }
+  ctx.imported?.push({ path, node, name, symlink: st.isSymbolicLink(), size: st.size })
   const seen = key ? ctx.byInode.get(key) : undefined
   if (seen !== undefined) {
     ctx.targets[seen]!.push([node, name])
@@ -227,8 +245,12 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
   if (opts.trees.length === 0) throw new RepoError({ op: "commit", reason: "Invalid", detail: "no tree given" })
   const parent = opts.parent !== undefined ? opts.parent : opts.branch ? ((await readRef(repo, "heads", opts.branch)) ?? null) : null
   let linked = 0
+  let imported: ImportedFile[] | undefined
   const [commit, stats] = await withTransaction(repo, async (txn) => {
-    const ctx: ImportCtx = { repo, txn, opts, dirmetas: new Map(), jobs: [], sizes: [], targets: [], byInode: new Map(), devino: usableDevino(repo, opts), linked: 0 }
+    const ctx: ImportCtx = {
+      repo, txn, opts, dirmetas: new Map(), jobs: [], sizes: [], targets: [], byInode: new Map(), devino: usableDevino(repo, opts), linked: 0,
+      ...(opts.reportImported ? { imported: [] } : {}),
+    }
     const root = emptyTree()
     for (const src of opts.trees) {
       if ("dir" in src) {
@@ -250,6 +272,11 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
       }
     }
     linked = ctx.linked
+    // (a later --tree may have replaced a name: report only what the final tree holds)
+    imported = ctx.imported?.flatMap((f) => {
+      const checksum = f.node.files.get(f.name)
+      return checksum === undefined ? [] : [{ path: f.path, checksum, symlink: f.symlink, size: f.size }]
+    })
     const rootTree = await writeMutableTree(txn, root)
     const metadata: Array<readonly [string, Variant]> = [...(opts.metadata ?? [])]
     if (opts.branch && opts.bindRef !== false && !metadata.some(([k]) => k === "ostree.ref-binding")) {
@@ -268,7 +295,7 @@ export const commitTree = async (repo: Repo, opts: CommitOptions): Promise<Commi
     if (opts.branch && !opts.orphan) setRef(txn, opts.branch, csum)
     return csum
   })
-  return { commit, stats, linked }
+  return { commit, stats, linked, ...(imported ? { imported } : {}) }
 }
 
 /** Overlays `top` onto `base` (both may be unexpanded dirtrees from commits). */

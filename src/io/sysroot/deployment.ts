@@ -13,6 +13,7 @@
 import { lstatSync, readdirSync, renameSync, rmdirSync } from "node:fs"
 import { mkdir, readdir, rmdir } from "node:fs/promises"
 import { checkout } from "../repo/checkout.js"
+import { takePreparedTree } from "./prepared-tree.js"
 import { openRepo } from "../repo/repo.js"
 import { revParse } from "../repo/rev.js"
 import { SysrootError, sysFsError } from "./error.js"
@@ -169,7 +170,8 @@ export const prepareDeployment = async (opts: PrepareDeploymentOptions): Promise
   const madeDeployDir = !(await pathExists(deployDir))
   try {
     await mkdir(deployDir, { recursive: true, mode: 0o775 })
-    await checkout(repo, { rev: checksum, destination: root })
+    // a layered build may have left its work tree as exactly this commit's checkout (prepared-tree.ts)
+    if (!takePreparedTree(sysroot, checksum, root)) await checkout(repo, { rev: checksum, destination: root })
     const kernel = await findKernel({ root, op: `${op}: find kernel` })
     let diff: EtcDiff = { modified: [], removed: [], added: [] }
     try {
