@@ -9,6 +9,7 @@ import type { Command, Options, Output, Parsed } from "./command.js"
 import { flag, str, strs } from "./command.js"
 import { onWait, runDirOf, sysrootOf, sysrootOptions, usage } from "./sysroot-args.js"
 import type { LayerEdit, LayerOutput } from "../src/machines/index.js"
+import { TransactionError } from "../src/machines/runtime/error.js"
 
 const common: Options = { ...sysrootOptions, os: { type: "string" }, json: { type: "boolean" } }
 
@@ -46,13 +47,30 @@ const split = async (args: ReadonlyArray<string>) => {
   return { names: args.filter((a) => !m.isLocalRpm(a)), locals, localFiles: locals.map(({ sha256, path }) => ({ sha256, path })), localPkgs: locals.map(({ sha256, nevra }) => ({ sha256, nevra })) }
 }
 
+/**
+ * `--apply-live` (rpm-ostree: the new deployment's changes applied to the running system through
+ * a transient overlay on /usr) needs the system that is running, i.e. a booted deployment — one
+ * whose directory is `/`, known through the run dir's `ostree-booted`. Checked before anything
+ * is read or written. Applying live is not implemented yet: on a booted system it is refused too,
+ * rather than layering without the live part the user asked for.
+ */
+const refuseApplyLive = async (args: Parsed): Promise<void> => {
+  const sysroot = sysrootOf(args)
+  const runDir = await runDirOf(args)
+  const { loadSysroot } = await import("../src/io/sysroot/read-state.js")
+  const booted = runDir !== undefined && (await loadSysroot({ sysroot, runDir })).bootedIndex !== undefined
+  if (!booted) throw new TransactionError({ op: "install", reason: "Invalid", detail: `--apply-live needs a booted system; ${sysroot} is not booted (${runDir === undefined ? "no run dir with ostree-booted" : `no deployment of it is the running /`})` })
+  throw new TransactionError({ op: "install", reason: "Unsupported", detail: "--apply-live is not implemented yet; install without it and reboot into the new deployment" })
+}
+
 export const install: Command = {
   path: ["install"],
   summary: "Layer packages (names from the deployment's repositories, or ./FILE.rpm) onto a new deployment",
-  usage: "PACKAGE|./FILE.rpm... [--idempotent] [--allow-inactive] [--os=STATEROOT] [--json] [--sysroot PATH] [--run-dir DIR]",
-  options: { ...common, idempotent: { type: "boolean" }, "allow-inactive": { type: "boolean" } },
+  usage: "PACKAGE|./FILE.rpm... [--idempotent] [--allow-inactive] [--apply-live] [--os=STATEROOT] [--json] [--sysroot PATH] [--run-dir DIR]",
+  options: { ...common, idempotent: { type: "boolean" }, "allow-inactive": { type: "boolean" }, "apply-live": { type: "boolean" } },
   run: async (args) => {
     if (!args.positionals.length) throw usage("install", "missing PACKAGE")
+    if (flag(args.values["apply-live"])) await refuseApplyLive(args)
     const s = await split(args.positionals)
     return run(args, { op: "install", packages: s.names, locals: s.localPkgs, idempotent: flag(args.values["idempotent"]), allowInactive: flag(args.values["allow-inactive"]) }, s.localFiles)
   },
