@@ -5,7 +5,8 @@
  *
  * `--reboot` finalizes at once (a `finalize-staged` transaction) and prints the reboot to do:
  * strata never reboots the machine itself. `--check` reports an update (exit 77 when there is
- * none), `--preview` also lists the files that change, `--download-only` pulls and stops.
+ * none), `--preview` also lists the packages that change (both fetch only the commit and its
+ * metadata, never the tree), `--download-only` pulls and stops.
  */
 import type { Command, Options, Output, Parsed } from "./command.js"
 import { flag, str } from "./command.js"
@@ -28,11 +29,24 @@ const when = (ts: string | undefined): string => (ts ? new Date(Number(ts) * 100
 const describe = (o: UpgradeOutput): string =>
   [`${o.version !== undefined ? `        Version: ${o.version} (${when(o.timestamp)})\n` : ""}         Commit: ${o.target}`].join("")
 
+/**
+ * The package diff of an update, as rpm-ostree's `--preview` prints it, from the commits'
+ * `rpmostree.rpmdb.pkglist` alone: the new commit was pulled metadata-only (its tree is not
+ * here), the deployed one may fall back to its rpmdb.
+ */
 const previewDiff = async (sysroot: string, from: string, to: string): Promise<string> => {
-  const [{ openRepo }, { diffTrees }, { repoPath }] = await Promise.all([import("../src/io/repo/repo.js"), import("../src/io/repo/diff.js"), import("../src/io/sysroot/layout.js")])
-  const d = await diffTrees(await openRepo(repoPath(sysroot)), { rev: from }, { rev: to })
-  const lines = [...d.modified.map((p) => `M    ${p}`), ...d.removed.map((p) => `D    ${p}`), ...d.added.map((p) => `A    ${p}`)]
-  return `Diff: ${d.modified.length} modified, ${d.removed.length} removed, ${d.added.length} added\n${lines.join("\n")}`
+  const [{ openRepo }, { loadCommit }, { pkglistOfCommit }, { pkglistFromMetadata }, pd, { repoPath }] = await Promise.all([
+    import("../src/io/repo/repo.js"), import("../src/io/repo/object-read.js"), import("../src/io/repo/commit-pkglist.js"),
+    import("../src/formats/rpmostree/pkglist.js"), import("../src/formats/rpmostree/pkg-diff.js"), import("../src/io/sysroot/layout.js"),
+  ])
+  const repo = await openRepo(repoPath(sysroot))
+  const next = pkglistFromMetadata((await loadCommit(repo, to)).metadata)
+  const cur = next && (await pkglistOfCommit(repo, from).catch(() => undefined))
+  if (!next || !cur) return `Diff: unavailable (${next ? `commit ${from}` : `commit ${to}`} has no package list)`
+  const d = pd.diffPkglists(cur.packages, next)
+  const counts = [[pd.upgraded(d).length, "upgraded"], [pd.downgraded(d).length, "downgraded"], [d.removed.length, "removed"], [d.added.length, "added"]] as const
+  const summary = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(", ") || "no package changes"
+  return [`Diff: ${summary}`, ...pd.renderDiffBlock(d)].join("\n")
 }
 
 const run = async (args: Parsed, o: Omit<UpgradeOptions, "action" | "runDir" | "stateroot">, op: string): Promise<Output> => {

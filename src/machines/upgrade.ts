@@ -38,7 +38,11 @@ import type { DeployTail } from "./layer.js"
 import { assembleStep, assembleUndo } from "./layer-step.js"
 import { formatRefspec, originOverrideCommit, parseRefspec, updatedOrigin } from "./upgrade-origin.js"
 
-/** check: is there an update (commit metadata only); preview: pull it (for a diff); download: pull only; stage: pull and stage. */
+/**
+ * check: is there an update; preview: which packages it changes (both pull only the commit, its
+ * detached metadata and so its `rpmostree.rpmdb.pkglist`, never the tree); download: pull only;
+ * stage: pull and stage.
+ */
 export type UpgradeAction = "check" | "preview" | "download" | "stage"
 
 export interface UpgradeInput {
@@ -204,7 +208,7 @@ export const planUpgrade =
       stateroot,
       // rpm-ostree: deploy and rebase pick their commit on purpose; only upgrade refuses going back.
       allowDowngrade: mode !== "upgrade" || !!o.allowDowngrade,
-      metadataOnly: o.action === "check",
+      metadataOnly: o.action === "check" || o.action === "preview",
       // A rebase deploys even the same commit (the origin changes); so does leaving a deployed override.
       force: (mode === "rebase" && formatRefspec(next.remote, next.ref) !== currentRefspec) || (mode === "upgrade" && originOverrideCommit(merge.origin) !== undefined),
     }

@@ -40,7 +40,9 @@ export const makeServer = async (t: Tap, dir: string): Promise<Server> => {
     makeOsTree(tree, { kernel: `kernel-${version}\n`, prettyName: `Test OS ${version}`, etc: { "os.conf": `v${version}\n` } })
     writeFileSync(join(tree, "usr/bin/tool"), `tool ${version}\n`)
     const ts = new Date(Date.UTC(2024, 0, 1) + at * 3600_000).toISOString()
-    const c = ostree(repo, "commit", "-b", branch, `--tree=dir=${tree}`, `--timestamp=${ts}`, `--add-metadata-string=version=${version}`, "-s", version)
+    // the package list rpm-ostree composes record: `tool` follows the version (upgrade --preview)
+    const pkglist = `rpmostree.rpmdb.pkglist=[('base', '0', '1', '1', 'noarch'), ('tool', '0', '${version}', '1', 'x86_64')]`
+    const c = ostree(repo, "commit", "-b", branch, `--tree=dir=${tree}`, `--timestamp=${ts}`, `--add-metadata-string=version=${version}`, `--add-metadata=${pkglist}`, "-s", version)
     ostree(repo, "summary", "-u")
     return c
   }

@@ -4,12 +4,15 @@
  * version and checksum, a downgrade refused (and allowed with --allow-downgrade).
  */
 import t from "tap"
-import { readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { loadSysroot } from "../../src/io/sysroot/read-state.js"
 import { originPath } from "../../src/io/sysroot/layout.js"
 import { sysrootTmp } from "../helpers/sysroot.js"
 import { check, makeServer, makeSysroot, ok, sst } from "./upgrade-fixture.js"
+
+const contentObjects = (S: string): string[] =>
+  readdirSync(join(S, "ostree/repo/objects"), { recursive: true }).map(String).filter((p) => p.endsWith(".file")).sort()
 
 const list = async (S: string) => {
   const d = await loadSysroot({ sysroot: S, runDir: join(S, "run") })
@@ -32,13 +35,17 @@ t.test("upgrade: check, preview, download-only, stage, finalize", async (t) => {
   t.equal(sst(S, ["upgrade", "--unchanged-exit-77"]).status, 77, "--unchanged-exit-77")
 
   const v2 = srv.publish("testos/stable", "2", 2)
+  const contentBefore = contentObjects(S)
   r = ok(t, sst(S, ["upgrade", "--check"]), "check")
   t.match(r.stdout, /AvailableUpdate:\n\s+Version: 2 /)
   t.match(r.stdout, new RegExp(`Commit: ${v2}`))
   r = ok(t, sst(S, ["upgrade", "--preview"]), "preview")
-  t.match(r.stdout, /M\s+\/usr\/bin\/tool/, "preview lists the changed file")
-  t.match(r.stdout, /M\s+\/usr\/etc\/os.conf/)
+  t.match(r.stdout, /AvailableUpdate:\n\s+Version: 2 /)
+  t.match(r.stdout, /Diff: 1 upgraded\nUpgraded:\n  tool 1-1 -> 2-1/, "preview lists the upgraded package")
   t.same(await list(S).then((l) => l.staged), undefined, "preview stages nothing")
+  // --check and --preview fetch the commit and its metadata only, never the tree
+  t.same(contentObjects(S), contentBefore, "check and preview wrote no content object")
+  t.ok(existsSync(join(S, `ostree/repo/state/${v2}.commitpartial`)), "v2 is there as a partial commit")
   r = ok(t, sst(S, ["upgrade", "--download-only"]), "download-only")
   t.match(r.stdout, /Downloaded:/)
   t.equal(readFileSync(join(S, "ostree/repo/refs/remotes/origin/testos/stable"), "utf8").trim(), v2, "the remote ref moved")
