@@ -6,7 +6,7 @@
  */
 import t from "tap"
 import { generateKeyPairSync } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tmp, sh } from "../helpers/tmp.js"
 import { ostree, ostreeHistory, srepo, flipByte } from "../helpers/repo-fixture.js"
@@ -134,4 +134,14 @@ t.test("OpenPGP: ostree gpg-sign, gpg-import keyrings both ways, signed summarie
   t.equal(ostree(s2, "remote", "gpg-import", `--keyring=${pubring}`, "origin").status, 0)
   const r2 = srepo(s2, "pull", "origin", "main")
   t.equal(r2.status, 0, `strata accepts ostree's keyring: ${r2.stderr}`)
+  // A summary.sig by an untrusted key is refused before anything is fetched or any ref moves.
+  const before = readFileSync(join(dest, "refs/remotes/origin/main"), "utf8")
+  t.equal(ostree(h.repo, "summary", "-u", `--gpg-sign=${stranger}`, `--gpg-homedir=${home}`).status, 0)
+  const objectsBefore = objectCount(dest)
+  const untrusted = srepo(dest, "pull", "origin", "main", "other")
+  t.not(untrusted.status, 0, "summary signed by a stranger: refused")
+  t.match(untrusted.stderr, /GPG signatures found for summary, but none are in the trusted keyring/)
+  t.equal(readFileSync(join(dest, "refs/remotes/origin/main"), "utf8"), before, "the ref did not move")
+  t.notOk(existsSync(join(dest, "refs/remotes/origin/other")))
+  t.equal(objectCount(dest), objectsBefore, "nothing written")
 })
