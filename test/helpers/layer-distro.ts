@@ -17,11 +17,12 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, s
 import { join } from "node:path"
 import { variant } from "../../src/formats/gvariant/value.js"
 import { commitTree } from "../../src/io/repo/commit.js"
-import { openRepo } from "../../src/io/repo/repo.js"
+import { initRepo, openRepo } from "../../src/io/repo/repo.js"
+import { checkout } from "../../src/io/repo/checkout.js"
 import { checkoutCached, importPackage } from "../../src/io/rpm/import-cache.js"
 import { readPackageFront } from "../../src/io/rpm/read.js"
 import { addToRpmdb } from "../../src/io/rpm/rpmdb.js"
-import { makeOsTree } from "./sysroot.js"
+import { makeOsTree, sysrootTmp } from "./sysroot.js"
 
 interface Spec {
   readonly name: string
@@ -144,4 +145,21 @@ export const makeBase = async ({ repoDir, ref, n, work, d, etc = {} }: { repoDir
   })
   rmSync(root, { recursive: true, force: true })
   return r.commit
+}
+
+/**
+ * A sysroot whose repo holds base 1 (`testos/base`), and a "merge deployment" next to it: a
+ * checkout of the base with /etc (what the layer build reads its repo config and passwd from).
+ */
+export const layerSysroot = async (t: { teardown: (fn: () => void) => void }, mode: "bare" | "archive" = "bare") => {
+  const dir = sysrootTmp(t)
+  const d = layerDistro()
+  const sysroot = join(dir, "S")
+  mkdirSync(join(sysroot, "ostree"), { recursive: true })
+  await initRepo({ path: join(sysroot, "ostree/repo"), mode })
+  const base = await makeBase({ repoDir: join(sysroot, "ostree/repo"), ref: "testos/base", n: 1, work: dir, d })
+  const configRoot = join(dir, "deploy")
+  await checkout(await openRepo(join(sysroot, "ostree/repo")), { rev: base, destination: configRoot })
+  execFileSync("cp", ["-a", join(configRoot, "usr/etc"), join(configRoot, "etc")])
+  return { dir, d, sysroot, base, configRoot }
 }

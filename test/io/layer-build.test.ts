@@ -5,33 +5,18 @@
  */
 import t from "tap"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { initRepo, openRepo } from "../../src/io/repo/repo.js"
-import { checkout } from "../../src/io/repo/checkout.js"
 import { buildLayeredCommit } from "../../src/io/layer/build.js"
 import { escapeRefPart, pkgRef } from "../../src/io/layer/pkg-ref.js"
 import { describeLocal } from "../../src/io/layer/local.js"
 import { emptyLayerState, withLayerState } from "../../src/io/sysroot/origin-layers.js"
-import { sysrootTmp } from "../helpers/sysroot.js"
-import { layerDistro, makeBase } from "../helpers/layer-distro.js"
+import { layerSysroot } from "../helpers/layer-distro.js"
 
 const rpmQa = (root: string, db = "usr/share/rpm"): string[] =>
   execFileSync("rpm", ["--dbpath", join(root, db), "-qa", "--qf", "%{NAME}-%{VERSION}\\n"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).sort()
 
-const setup = async (t: { teardown: (fn: () => void) => void }) => {
-  const dir = sysrootTmp(t)
-  const d = layerDistro()
-  const sysroot = join(dir, "S")
-  mkdirSync(join(sysroot, "ostree"), { recursive: true })
-  await initRepo({ path: join(sysroot, "ostree/repo"), mode: "bare" })
-  const base = await makeBase({ repoDir: join(sysroot, "ostree/repo"), ref: "testos/base", n: 1, work: dir, d })
-  // the "merge deployment": a checkout of the base with /etc
-  const configRoot = join(dir, "deploy")
-  await checkout(await openRepo(join(sysroot, "ostree/repo")), { rev: base, destination: configRoot })
-  execFileSync("cp", ["-a", join(configRoot, "usr/etc"), join(configRoot, "etc")])
-  return { dir, d, sysroot, base, configRoot }
-}
+const setup = layerSysroot
 
 t.test("pkg ref escaping (FORMATS 7.3)", async (t) => {
   t.equal(escapeRefPart("foo_bar+1~rc"), "foo__bar_2B1_7Erc")

@@ -7,17 +7,14 @@
  */
 import t from "tap"
 import { execFileSync } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync } from "node:fs"
+import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs"
 import { join } from "node:path"
 import { listAttributesSync, getAttributeSync } from "@napi-rs/xattr"
-import { initRepo, openRepo } from "../../src/io/repo/repo.js"
-import { checkout } from "../../src/io/repo/checkout.js"
 import { buildLayeredCommit, layerWorkDir } from "../../src/io/layer/build.js"
 import { preparedTreePath, takePreparedTree, dropPreparedTrees } from "../../src/io/sysroot/prepared-tree.js"
 import { describeLocal } from "../../src/io/layer/local.js"
 import { emptyLayerState, withLayerState } from "../../src/io/sysroot/origin-layers.js"
-import { sysrootTmp } from "../helpers/sysroot.js"
-import { layerDistro, makeBase } from "../helpers/layer-distro.js"
+import { layerSysroot } from "../helpers/layer-distro.js"
 
 /** Differences between `got` and the checkout `want` (inode-exact for non-empty regular files). */
 const differences = (got: string, want: string): string[] => {
@@ -45,18 +42,7 @@ const differences = (got: string, want: string): string[] => {
   return out
 }
 
-const setup = async (t: { teardown: (fn: () => void) => void }, mode: "bare" | "archive" = "bare") => {
-  const dir = sysrootTmp(t)
-  const d = layerDistro()
-  const sysroot = join(dir, "S")
-  mkdirSync(join(sysroot, "ostree"), { recursive: true })
-  await initRepo({ path: join(sysroot, "ostree/repo"), mode })
-  const base = await makeBase({ repoDir: join(sysroot, "ostree/repo"), ref: "testos/base", n: 1, work: dir, d })
-  const configRoot = join(dir, "deploy")
-  await checkout(await openRepo(join(sysroot, "ostree/repo")), { rev: base, destination: configRoot })
-  execFileSync("cp", ["-a", join(configRoot, "usr/etc"), join(configRoot, "etc")])
-  return { dir, d, sysroot, base, configRoot }
-}
+const setup = layerSysroot
 
 t.test("prepareTree: the work tree is left as exactly the commit's hardlink checkout", async (t) => {
   const { dir, d, sysroot, base, configRoot } = await setup(t)
