@@ -267,6 +267,23 @@ t.test("rofiles: scripts cannot write in place into hardlinked files; everything
   t.notMatch(readFileSync("/proc/self/mountinfo", "utf8"), /strata-scriptlet-/, "no mount left behind")
 })
 
+t.test("rofiles copyup (compose): a script's in-place write lands in a private copy; the cache entry stays", { skip: fuse ? false : "no /dev/fuse or rofiles-fuse here" }, async (t) => {
+  const cacheDir = join(tmp(t), "cache")
+  const root = join(tmp(t), "root")
+  await applyPackages({ root, cacheDir, install: paths(d.base1), rofiles: "copyup" })
+  const cacheFiles = (): string => sh("bash", ["-c", `cd ${cacheDir} && find . -type f -print0 | sort -z | xargs -0 sha256sum`])
+  const before = cacheFiles()
+  const r = await applyPackages({ root, cacheDir, install: paths([d.v1["appender"]!]), rofiles: "copyup" })
+  t.equal(read(root, "usr/share/appender/data"), "appender original\nappended by %post\n", "the script's append is in the root")
+  t.notMatch(r.warnings.join("\n"), /import cache entry was dropped/, "nothing wrote through a link: no entry had to be dropped")
+  const after = cacheFiles()
+  t.same(before.split("\n").filter((l) => !after.includes(l)), [], "every cache file of the earlier packages is unchanged")
+  const entry = readdirSync(cacheDir).map((e) => join(cacheDir, e, "usr/share/appender/data")).filter((p) => existsSync(p))
+  t.equal(entry.length, 1, "the appender entry is kept")
+  t.equal(readFileSync(entry[0]!, "utf8"), "appender original\n", "and holds the package's own content")
+  t.notMatch(readFileSync("/proc/self/mountinfo", "utf8"), /strata-scriptlet-/, "no mount left behind")
+})
+
 t.test("a file trigger installed later runs on the matching files already there, as rpm's does", async (t) => {
   const root = join(tmp(t), "root")
   const ref = join(tmp(t), "ref")

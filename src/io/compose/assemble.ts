@@ -4,11 +4,17 @@
  * bubblewrap, files from the per-package import cache, the rpmdb at usr/share/rpm).
  * `documentation: false` then drops %doc files and `install-langs` files of other languages, as
  * rpm's --excludedocs and %_install_langs would have left them out.
+ *
+ * Packaged files are hardlinks into the import cache, so scriptlets run on a `rofiles-fuse
+ * --copyup` view of the root: a script that edits one of them in place (`>>`, chmod) changes a
+ * private copy, never the cache entry the next compose assembles from. Without rofiles-fuse,
+ * apply.ts notices such a write afterwards and drops the touched cache entry.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { FILE, files as headerFiles } from "../../formats/rpm/files.js"
 import { applyPackages } from "../rpm/apply.js"
+import { rofilesAvailable } from "../rpm/bwrap-mounts.js"
 import { ScriptletError } from "../rpm/scriptlets.js"
 import { composeError } from "./error.js"
 import { readPackageFront, type PackageFile } from "../rpm/read.js"
@@ -72,6 +78,7 @@ export const assembleRoot = async (o: AssembleOptions): Promise<AssembleResult> 
       root: o.root,
       cacheDir: o.importCache,
       install: o.packages.map((path) => ({ path })),
+      rofiles: rofilesAvailable() ? "copyup" : false,
       ...(o.installTime !== undefined ? { installTime: o.installTime } : {}),
     })
   } catch (e) {

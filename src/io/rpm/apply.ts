@@ -48,9 +48,10 @@ export interface ApplyOptions {
   /**
    * Run scriptlets on a rofiles-fuse view of the root: no script can write in place into a file
    * that has other hardlinks (the base of a layered tree, checked out from an OSTree repository
-   * by hardlinks; the import cache). Such a write fails the script (EROFS), as in rpm-ostree.
+   * by hardlinks; the import cache). Such a write fails the script (EROFS), as in rpm-ostree;
+   * with `"copyup"` it goes to a private copy of the file (see RunScriptletOptions.rofiles).
    */
-  readonly rofiles?: boolean
+  readonly rofiles?: boolean | "copyup"
   /** Hears of each scriptlet as it finishes (progress). */
   readonly onScript?: (s: ScriptRecord) => void
 }

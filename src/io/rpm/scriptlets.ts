@@ -115,9 +115,11 @@ export interface RunScriptletOptions {
   /**
    * Run the script on a rofiles-fuse view of the root (as rpm-ostree does for layering): files
    * with more than one hardlink cannot be written in place (EROFS); new files, renames and
-   * unlinks work. For roots hardlinked to an OSTree repository's objects.
+   * unlinks work. For roots hardlinked to an OSTree repository's objects. `"copyup"`: such a
+   * write succeeds on a private copy of the file instead (compose: the links go into the import
+   * cache, and packages' scripts that edit their own files in place must keep working).
    */
-  readonly rofiles?: boolean
+  readonly rofiles?: boolean | "copyup"
 }
 
 export interface ScriptletRun {
@@ -156,7 +158,7 @@ export const runScriptlet = async (o: RunScriptletOptions): Promise<ScriptletRun
   let mounted: string | undefined
   try {
     const argv = [...script.prog]
-    if (o.rofiles) mounted = await mountRofiles(o.root, join(work, "root"))
+    if (o.rofiles) mounted = await mountRofiles(o.root, join(work, "root"), { copyup: o.rofiles === "copyup" })
     const bwrap = [
       "--bind", mounted ?? o.root, "/",
       "--proc", "/proc", "--dev", "/dev", ...scratchMounts(o.root),
