@@ -7,7 +7,6 @@ import {
   chmodSync, chownSync, closeSync, existsSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, mkdirSync,
   openSync, rmSync, symlinkSync, unlinkSync, writeSync,
 } from "node:fs"
-import { setAttributeSync } from "@napi-rs/xattr"
 import { S_IFMT, S_IFREG, xattrName, type Checksum, type Dirmeta, type Dirtree, type FileMeta } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
 import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
@@ -15,6 +14,7 @@ import { resolveRev } from "./refs.js"
 import { poolMinFiles, runVerifyPool, workerCount } from "./import-pool.js"
 import { openVerifiedCache, type VerifiedCache } from "./verified-cache.js"
 import type { Repo } from "./repo.js"
+import { xattrBinding } from "./xattr.js"
 
 export interface CheckoutOptions {
   readonly rev: string
@@ -204,7 +204,7 @@ const applyDirmeta = (ctx: Ctx, dest: string, meta: Dirmeta, modeSet = false): v
   try {
     if (!ctx.opts.userMode) {
       if (meta.uid !== euid || meta.gid !== egid) chownSync(dest, meta.uid, meta.gid)
-      for (const x of meta.xattrs) setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
+      for (const x of meta.xattrs) xattrBinding().setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
     }
     if (!modeSet) chmodSync(dest, meta.mode & 0o7777)
   } catch (e) {
@@ -263,5 +263,5 @@ const writeCopy = (ctx: Ctx, meta: FileMeta, data: Buffer, dest: string): void =
   } finally {
     closeSync(fd)
   }
-  if (!user) for (const x of meta.xattrs) setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
+  if (!user) for (const x of meta.xattrs) xattrBinding().setAttributeSync(dest, xattrName(x), Buffer.from(x[1]))
 }

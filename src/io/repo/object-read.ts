@@ -9,7 +9,6 @@ import { inflateRaw, inflateRawSync } from "node:zlib"
 import { closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync } from "node:fs"
 import { promisify } from "node:util"
 
-import { getAttributeSync, listAttributesSync } from "@napi-rs/xattr"
 import {
   loosePath, parseCommit, parseDirmeta, parseDirtree, parseFilezHeader, parseBareUserMeta, fileHeaderBytes,
   isChecksum, xattr, canonicalXattrs, S_IFLNK, S_IFMT, S_IFREG,
@@ -17,6 +16,7 @@ import {
 } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
 import { isArchive, type Repo } from "./repo.js"
+import { xattrBinding } from "./xattr.js"
 
 const inflateRawAsync = promisify(inflateRaw)
 
@@ -70,7 +70,7 @@ export const loadDirmeta = async (repo: Repo, csum: Checksum): Promise<Dirmeta> 
 export const readXattrs = (path: string, skip?: (name: string) => boolean): Xattrs => {
   let names: string[]
   try {
-    names = listAttributesSync(path)
+    names = xattrBinding().listAttributesSync(path)
   } catch {
     return []
   }
@@ -78,7 +78,7 @@ export const readXattrs = (path: string, skip?: (name: string) => boolean): Xatt
   const out = []
   for (const n of names) {
     if (skip?.(n)) continue
-    const v = getAttributeSync(path, n)
+    const v = xattrBinding().getAttributeSync(path, n)
     if (v) out.push(xattr(n, v))
   }
   return canonicalXattrs(out)
@@ -229,7 +229,7 @@ const readContentAtSync = (repo: Repo, path: string): ContentObject => {
       return { meta: h.meta, data }
     }
     case "bare-user": {
-      const raw = getAttributeSync(path, "user.ostreemeta")
+      const raw = xattrBinding().getAttributeSync(path, "user.ostreemeta")
       if (!raw) throw new Error("missing user.ostreemeta")
       const m = parseBareUserMeta(raw)
       const bytes = readScratch(path)
