@@ -6,6 +6,7 @@
 import { parse, serialize } from "../gvariant/index.js"
 import { fromBytes, toBytes, type Checksum } from "./checksum.js"
 import { invalid } from "./error.js"
+import { scanDirtree } from "./dirtree-scan.js"
 
 export const DIRTREE_TYPE = "(a(say)a(sayay))"
 
@@ -56,7 +57,21 @@ export const serializeDirtree = (t: Dirtree): Uint8Array =>
     t.dirs.map((d) => [d.name, toBytes(d.tree), toBytes(d.meta)]),
   ])
 
-export const parseDirtree = (bytes: Uint8Array): Dirtree => {
+export const parseDirtree = (bytes: Uint8Array): Dirtree => checked(scanDirtree(bytes) ?? readGeneric(bytes))
+
+/** parseDirtree through the generic GVariant parser only: the reference the direct reader is tested against. */
+export const parseDirtreeGeneric = (bytes: Uint8Array): Dirtree => checked(readGeneric(bytes))
+
+const checked = (t: Dirtree): Dirtree => {
+  for (const f of t.files) validateFilename(f.name)
+  for (const d of t.dirs) validateFilename(d.name)
+  checkSorted(t.files)
+  checkSorted(t.dirs)
+  return t
+}
+
+/** The generic path also names a framing error, so the direct reader falls back to it. */
+const readGeneric = (bytes: Uint8Array): Dirtree => {
   let v: [Array<[string, Uint8Array]>, Array<[string, Uint8Array, Uint8Array]>]
   try {
     v = parse(DIRTREE_TYPE, bytes) as typeof v
@@ -71,8 +86,6 @@ export const parseDirtree = (bytes: Uint8Array): Dirtree => {
     validateFilename(name)
     return { name, tree: fromBytes(t, "dirtree subdir checksum"), meta: fromBytes(m, "dirmeta checksum") }
   })
-  checkSorted(files)
-  checkSorted(dirs)
   return { files, dirs }
 }
 
