@@ -53,20 +53,24 @@ const query: Command = {
     const cacheDir = str(args.values["cache-dir"]) ?? join(process.env["XDG_CACHE_HOME"] ?? join(homedir(), ".cache"), "strata", "rpm-md")
     const cap = str(args.values["whatprovides"])
     const files = cap?.startsWith("/") ?? false
-    const packages = []
-    for (const repo of (await configs(args)).filter((r) => r.enabled)) {
-      const idx = await m.loadRepo({ repo, cacheDir, filelists: files, refresh: flag(args.values["refresh"]) })
-      packages.push(...idx.packages)
-    }
+    const indexes = []
+    for (const repo of (await configs(args)).filter((r) => r.enabled))
+      indexes.push(await m.loadRepo({ repo, cacheDir, filelists: files, refresh: flag(args.values["refresh"]) }))
     const json = flag(args.values["json"])
     const req = str(args.values["requires"])
+    if (cap !== undefined && req === undefined) {
+      // from the columns: only the candidates become package records
+      const hits = indexes.flatMap((idx) => m.whatProvidesIn(idx.table, cap).filter((p) => idx.accepts(p.name)))
+      const names = [...new Set(hits.map(m.nevraOfMd))].sort()
+      return json ? { json: names } : names.join("\n")
+    }
+    const packages = indexes.flatMap((idx) => idx.packages)
     if (req !== undefined) {
       const found = m.requiresOf(packages, req)
       if (!found.length) throw new RpmError({ op: "pkg query", reason: "NotFound", detail: `no package named ${req}` })
       return json ? { json: found.map((f) => ({ nevra: m.nevraOfMd(f.pkg), requires: f.requires })) } : [...new Set(found.flatMap((f) => f.requires))].sort().join("\n")
     }
-    const hits = cap !== undefined ? m.whatProvides(packages, cap) : packages
-    const names = [...new Set(hits.map(m.nevraOfMd))].sort()
+    const names = [...new Set(packages.map(m.nevraOfMd))].sort()
     return json ? { json: names } : names.join("\n")
   },
 }

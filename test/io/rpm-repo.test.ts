@@ -50,7 +50,7 @@ t.test("the cache: served without fetching until it expires, then revalidated", 
   t.equal((await loadRepo({ repo, cacheDir, now: now + 1000 })).source, "cache")
   t.equal((await loadRepo({ repo, cacheDir, now: now + 2 * 3600 * 1000 })).source, "revalidated", "after expiry, an unchanged repomd revalidates")
   t.equal((await loadRepo({ repo, cacheDir, now: now + 2 * 3600 * 1000 + 1000 })).source, "cache")
-  t.ok(existsSync(join(cacheDir, "r", "packages.msgpack")))
+  t.ok(existsSync(join(cacheDir, "r", "packages.table")))
 })
 
 t.test("http(s) via undici, metalink and mirror list, package download with checksum", async (t) => {

@@ -3,6 +3,7 @@
  * (a name, `name op evr`, or a file path), and what a package requires.
  */
 import type { MdDep, MdPackage } from "../../formats/rpm/repomd.js"
+import type { PackageTable } from "../../formats/rpm/package-table.js"
 import { depMatches, formatEvr, operatorSense, type Dep } from "../../formats/rpm/evr.js"
 
 const MD_FLAGS: Record<string, string> = { EQ: "=", LT: "<", GT: ">", LE: "<=", GE: ">=" }
@@ -33,6 +34,14 @@ export const whatProvides = (packages: ReadonlyArray<MdPackage>, cap: string): M
   const file = want.name.startsWith("/")
   // compare names first: converting every provide of every package would dominate a query
   return packages.filter((p) => (file && p.files.includes(want.name)) || p.provides.some((d) => d.name === want.name && depMatches(mdDep(d), want)))
+}
+
+/** whatProvides over a table: only the packages with a provide (or file) of that name are built. */
+export const whatProvidesIn = (table: PackageTable, cap: string): MdPackage[] => {
+  const name = parseCapability(cap).name
+  const by = table.withDependency("provides", name)
+  const candidates = name.startsWith("/") ? [...new Set([...by, ...table.withFile(name)])].sort((a, b) => a - b) : by
+  return whatProvides(candidates.map((i) => table.packageAt(i)), cap)
 }
 
 /** The requirements of every package named `name` (all versions and arches). */

@@ -2,8 +2,8 @@
  * Loading an rpm-md repository: resolve its base URL (baseurl, or the first usable entry of a
  * metalink / mirror list), fetch repomd.xml, stream primary.xml (and optionally filelists.xml)
  * through decompression and the XML parser while hashing the compressed bytes against repomd's
- * checksum, and keep the result in an on-disk msgpack cache that loads many times faster than the
- * XML. The cache is used without touching the network until `metadata_expire` passes; after that
+ * checksum, and keep the result in an on-disk cache (the columns of a PackageTable) that loads many
+ * times faster than the XML. The cache is used without touching the network until `metadata_expire` passes; after that
  * an unchanged repomd checksum revalidates it. A failed load never replaces a good cache.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, existsSync } from "node:fs"
@@ -14,7 +14,9 @@ import { createGunzip } from "node:zlib"
 import type { Transform } from "node:stream"
 import { decompressor } from "../../formats/rpm/payload.js"
 import { payloadDecompressor } from "./decompress.js"
-import { filelistsParser, parseRepomd, primaryParser, type MdPackage, type XmlSink } from "../../formats/rpm/repomd.js"
+import { filelistsParser, parseRepomd, type MdPackage, type XmlSink } from "../../formats/rpm/repomd.js"
+import { primaryTableScanner } from "../../formats/rpm/primary-scan.js"
+import { PackageTable } from "../../formats/rpm/package-table.js"
 import { globMatch, type RepoConfig } from "../../formats/rpm/repo-conf.js"
 import { RpmError, tagged } from "./error.js"
 import { fetchBytes, hashName, hashing, joinUrl, openUrl } from "./fetch.js"
@@ -24,7 +26,12 @@ export interface RepoIndex {
   readonly id: string
   readonly baseurl: string
   readonly revision: string | undefined
+  /** The repository's packages (excludepkgs / includepkgs applied), built from `table` on first use. */
   readonly packages: ReadonlyArray<MdPackage>
+  /** Every package of the metadata column-wise, before excludepkgs / includepkgs: for queries. */
+  readonly table: PackageTable
+  /** Whether excludepkgs / includepkgs let a package of this name through. */
+  readonly accepts: (name: string) => boolean
   /** "cache" when served from the cache without fetching; "fetched" when the XML was parsed. */
   readonly source: "cache" | "revalidated" | "fetched"
 }
@@ -38,9 +45,9 @@ interface CacheMeta {
   readonly filelists: boolean
 }
 
-// 3: frames of msgpack records (self-describing: each record's keys written once per frame), each
-// prefixed by its u32 LE length — one frame per block parsed on a worker
-const CACHE_VERSION = 3
+// 4: PackageTable.serialize (columns and a string table), in packages.table
+const CACHE_VERSION = 4
+const CACHE_FILE = "packages.table"
 /** primary.xml files larger than this (uncompressed) are parsed on worker threads. */
 const PARALLEL_FROM = 16 * 1024 * 1024
 
@@ -152,25 +159,22 @@ export const resolveBaseurls = async (repo: RepoConfig): Promise<string[]> => {
   throw new RpmError({ op: "repo load", reason: "Invalid", detail: `repository ${repo.id} has no baseurl, metalink or mirrorlist` })
 }
 
-const readCache = async (dir: string): Promise<{ meta: CacheMeta; packages: MdPackage[] } | undefined> => {
+const readCache = (dir: string): { meta: CacheMeta; table: PackageTable } | undefined => {
   try {
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as CacheMeta
     if (meta.version !== CACHE_VERSION) return undefined
-    return { meta, packages: await unpackFrames(readFileSync(join(dir, "packages.msgpack"))) }
+    return { meta, table: PackageTable.deserialize(readFileSync(join(dir, CACHE_FILE))) }
   } catch {
     return undefined // a missing or unreadable cache is simply refetched
   }
 }
 
-const unpackFrames = async (file: Buffer): Promise<MdPackage[]> => {
+/** Packages from the worker threads' msgpack frames (each a u32 LE length and a packed array). */
+const unpackFrames = async (frames: ReadonlyArray<Uint8Array>): Promise<MdPackage[]> => {
   const { Packr } = await import("msgpackr")
   const packr = new Packr({ useRecords: true })
   const out: MdPackage[] = []
-  for (let p = 0; p < file.length; ) {
-    const n = file.readUInt32LE(p)
-    for (const x of packr.unpack(file.subarray(p + 4, p + 4 + n)) as MdPackage[]) out.push(x)
-    p += 4 + n
-  }
+  for (const f of frames) for (const x of packr.unpack(f) as MdPackage[]) out.push(x)
   return out
 }
 
@@ -179,47 +183,38 @@ const writeAll = (fd: number, bufs: Buffer[]): void => {
   for (const b of bufs) for (let off = 0; off < b.length; ) off += writeSync(fd, b, off)
 }
 
-const frame = (b: Uint8Array): Buffer[] => {
-  const len = Buffer.alloc(4)
-  len.writeUInt32LE(b.length)
-  return [len, Buffer.from(b.buffer, b.byteOffset, b.byteLength)]
-}
-
-/** Packages per cache frame when packed in-process. */
-const FRAME_PACKAGES = 2048
-
-/** Cache frames for packages parsed in-process. */
-const packFrames = async (packages: ReadonlyArray<MdPackage>): Promise<Uint8Array[]> => {
-  const { Packr } = await import("msgpackr")
-  // records (one key list per shape, not per object) unpack ~8x faster than plain maps here; in
-  // frames of 2048 packages msgpackr packs a third faster than all at once (no growing and copying
-  // of one 47 MB buffer; measured 0.35 -> 0.23 s for 63k packages). Sequential packs by one Packr
-  // never overwrite each other's output.
-  const packr = new Packr({ useRecords: true })
-  const frames: Uint8Array[] = []
-  for (let i = 0; i < packages.length || i === 0; i += FRAME_PACKAGES) frames.push(packr.pack(packages.slice(i, i + FRAME_PACKAGES)))
-  return frames
-}
-
-const writeCache = async (dir: string, meta: CacheMeta, frames: ReadonlyArray<Uint8Array>): Promise<void> => {
+const writeCache = (dir: string, meta: CacheMeta, table: PackageTable): void => {
   mkdirSync(dir, { recursive: true })
-  const tmp = `${dir}/.packages.msgpack.${process.pid}`
+  const tmp = `${dir}/.${CACHE_FILE}.${process.pid}`
   const fd = openSync(tmp, "w")
   try {
-    writeAll(fd, frames.flatMap(frame))
+    writeAll(fd, table.serialize())
   } finally {
     closeSync(fd)
   }
-  renameSync(tmp, join(dir, "packages.msgpack"))
+  renameSync(tmp, join(dir, CACHE_FILE))
   writeFileSync(`${dir}/.meta.json.${process.pid}`, JSON.stringify(meta))
   renameSync(`${dir}/.meta.json.${process.pid}`, join(dir, "meta.json"))
 }
 
-const applyExcludes = (repo: RepoConfig, packages: ReadonlyArray<MdPackage>): ReadonlyArray<MdPackage> => {
-  if (!repo.excludepkgs.length && !repo.includepkgs.length) return packages
-  return packages.filter(
-    (p) => !repo.excludepkgs.some((g) => globMatch(g, p.name)) && (!repo.includepkgs.length || repo.includepkgs.some((g) => globMatch(g, p.name))),
-  )
+const accepter = (repo: RepoConfig): ((name: string) => boolean) =>
+  !repo.excludepkgs.length && !repo.includepkgs.length
+    ? () => true
+    : (name) => !repo.excludepkgs.some((g) => globMatch(g, name)) && (!repo.includepkgs.length || repo.includepkgs.some((g) => globMatch(g, name)))
+
+const repoIndex = (repo: RepoConfig, fields: { baseurl: string; revision: string | undefined; table: PackageTable; source: RepoIndex["source"] }): RepoIndex => {
+  const accepts = accepter(repo)
+  let packages: MdPackage[] | undefined
+  return {
+    id: repo.id, ...fields, accepts,
+    get packages() {
+      if (!packages) {
+        packages = fields.table.toPackages()
+        if (repo.excludepkgs.length || repo.includepkgs.length) packages = packages.filter((p) => accepts(p.name))
+      }
+      return packages
+    },
+  }
 }
 
 export interface LoadRepoOptions {
@@ -236,10 +231,10 @@ export interface LoadRepoOptions {
 export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, now = Date.now() }: LoadRepoOptions): Promise<RepoIndex> =>
   tagged("repo load", repo.id, async () => {
     const dir = cacheDir ? join(cacheDir, repo.id) : undefined
-    const cached = dir ? await readCache(dir) : undefined
+    const cached = dir ? readCache(dir) : undefined
     const fresh = cached && (!filelists || cached.meta.filelists) && now - cached.meta.fetchedAt < repo.metadataExpire * 1000
     if (cached && fresh && !refresh && (repo.baseurl.length === 0 || repo.baseurl.includes(cached.meta.baseurl)))
-      return { id: repo.id, baseurl: cached.meta.baseurl, revision: cached.meta.revision, packages: applyExcludes(repo, cached.packages), source: "cache" }
+      return repoIndex(repo, { baseurl: cached.meta.baseurl, revision: cached.meta.revision, table: cached.table, source: "cache" })
 
     let lastError: unknown
     for (const baseurl of await resolveBaseurls(repo)) {
@@ -251,32 +246,33 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
         if (!primary) throw new RpmError({ op: "repo load", path: baseurl, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
         if (cached && dir && cached.meta.primary === primary.checksum.value && (!filelists || cached.meta.filelists)) {
           writeFileSync(join(dir, "meta.json"), JSON.stringify({ ...cached.meta, fetchedAt: now, baseurl }))
-          return { id: repo.id, baseurl, revision: repomd.revision, packages: applyExcludes(repo, cached.packages), source: "revalidated" }
+          return repoIndex(repo, { baseurl, revision: repomd.revision, table: cached.table, source: "revalidated" })
         }
-        let packages: MdPackage[] = []
-        let frames: Uint8Array[] | undefined
+        let table: PackageTable
         const primaryUrl = joinUrl(baseurl, primary.location)
-        if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 1) {
-          frames = await streamParallel({ url: primaryUrl, checksum: primary.checksum })
-          packages = await unpackFrames(Buffer.concat(frames.flatMap(frame)))
-        } else await streamXml({ url: primaryUrl, checksum: primary.checksum, sink: primaryParser((p) => packages.push(p)) })
+        if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 1)
+          table = PackageTable.fromPackages(await unpackFrames(await streamParallel({ url: primaryUrl, checksum: primary.checksum })))
+        else {
+          const scan = primaryTableScanner()
+          await streamXml({ url: primaryUrl, checksum: primary.checksum, sink: scan.sink })
+          table = scan.table()
+        }
         const fl = repomd.data.get("filelists")
         if (filelists && fl) {
-          const byId = new Map(packages.map((p) => [p.pkgid, p]))
+          const byId = new Map<string, number>()
+          for (let i = 0; i < table.length; i++) byId.set(table.string(i, "pkgid")!, i)
+          const files = new Map<number, string[]>()
           await streamXml({
             url: joinUrl(baseurl, fl.location), checksum: fl.checksum,
-            sink: filelistsParser((id, files) => {
-              const p = byId.get(id)
-              if (p) (p as { files: string[] }).files = files
+            sink: filelistsParser((id, list) => {
+              const i = byId.get(id)
+              if (i !== undefined) files.set(i, list)
             }),
           })
+          table = table.withFiles((i) => files.get(i))
         }
-        if (dir) {
-          // filelists changed the packages after parsing: their frames must be re-packed
-          const cacheFrames = frames && !(filelists && fl) ? frames : await packFrames(packages)
-          await writeCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: filelists && !!fl }, cacheFrames)
-        }
-        return { id: repo.id, baseurl, revision: repomd.revision, packages: applyExcludes(repo, packages), source: "fetched" }
+        if (dir) writeCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: filelists && !!fl }, table)
+        return repoIndex(repo, { baseurl, revision: repomd.revision, table, source: "fetched" })
       } catch (e) {
         lastError = e
       }
