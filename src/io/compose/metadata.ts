@@ -1,7 +1,7 @@
 /**
  * The metadata of a compose commit (FORMATS.md 3.3): `version` from automatic-version-prefix,
  * `rpmostree.inputhash`, `rpmostree.rpmdb.pkglist`, `ostree.bootable` + `ostree.linux` when the
- * tree has a kernel, `ostree.ref-binding`, and the treefile's add-commit-metadata plus
+ * tree has a kernel (and `rpmostree.initramfs-args` when the treefile gives them), `ostree.ref-binding`, and the treefile's add-commit-metadata plus
  * `--add-metadata-string` values. rpm-ostree byte-swaps the whole dict to big-endian; every key
  * written here except integer add-commit-metadata values is endian-neutral (strings, booleans,
  * arrays of strings), so the bytes are the same either way.
@@ -72,6 +72,8 @@ export const commitMetadata = (i: CommitMetadataInput): Array<readonly [string, 
     out.set("ostree.bootable", variant("b", true))
     out.set("ostree.linux", variant("s", i.kver))
   }
+  // what the client passes to dracut again when it regenerates (src/io/initramfs BASEARGS)
+  if (i.kver && i.treefile["initramfs-args"] !== undefined) out.set("rpmostree.initramfs-args", variant("as", [...i.treefile["initramfs-args"]]))
   out.set("ostree.ref-binding", variant("as", [i.treefile.ref]))
   return [...out]
 }

@@ -18,6 +18,7 @@ import { composeError } from "./error.js"
 import { checkEntries, splitPasswdGroup } from "./passwd.js"
 import { runScriptOrFail } from "./run-in-root.js"
 import { convertVarToTmpfiles } from "./tmpfiles.js"
+import { composeInitramfs } from "./initramfs.js"
 
 export interface PostprocessOptions {
   readonly root: string
@@ -264,6 +265,7 @@ export const postprocess = async (o: PostprocessOptions): Promise<PostprocessRes
   if (tf["mutate-os-release"] !== undefined) mutateOsRelease(root, tf["mutate-os-release"], o.version)
   // container trees have no kernel of their own: /boot and any kernel files stay as packaged
   const kver = tf.container ? undefined : placeKernel(root)
+  if (kver) await composeInitramfs(root, kver, tf)
   rpmdbLayout(root)
   if (tf["readonly-executables"]) readonlyExecutables(root)
   moveEtc(root)
