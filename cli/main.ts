@@ -5,6 +5,9 @@
  * Start-up is measured against `ostree admin status`, so only the running command's module is
  * loaded: `dist/cli/manifest.json` (written at build time by scripts/cli-manifest.mjs) maps each
  * command's words to its module. Help, or a missing/stale manifest, loads every command.
+ *
+ * This module does not run by itself: bin/strata.js calls `run`, either from here (dist/) or from
+ * the bundle (scripts/bundle.mjs), which passes a loader with one static import per command module.
  */
 import { parseArgs } from "node:util"
 import { readFileSync } from "node:fs"
@@ -28,10 +31,15 @@ const readManifest = (): ReadonlyArray<ManifestEntry> | undefined => {
 
 const allCommands = async (): Promise<ReadonlyArray<Command>> => (await import("./commands.js")).commands
 
+/** Imports a command module by its manifest name ("./status.js", relative to dist/cli). */
+export type ModuleLoader = (module: string) => Promise<Record<string, unknown>>
+
+const importModule: ModuleLoader = (module) => import(module) as Promise<Record<string, unknown>>
+
 /** Loads one command through the manifest; undefined if the manifest does not lead to it. */
-const loadEntry = async (e: ManifestEntry): Promise<Command | undefined> => {
+const loadEntry = async (e: ManifestEntry, load: ModuleLoader): Promise<Command | undefined> => {
   try {
-    const mod = (await import(e.module)) as Record<string, unknown>
+    const mod = await load(e.module)
     const v = mod[e.export]
     const c = (e.index >= 0 && Array.isArray(v) ? v[e.index] : v) as Command | undefined
     return c && c.path.join(" ") === e.path.join(" ") ? c : undefined
@@ -84,7 +92,7 @@ const find = <C extends { readonly path: ReadonlyArray<string> }>(commands: Read
   return [best[0], argv.filter((_, i) => !best![1].has(i))]
 }
 
-export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+export const main = async (argv: ReadonlyArray<string>, load: ModuleLoader = importModule): Promise<number> => {
   if (argv[0] === "--version") {
     process.stdout.write(`strata ${version()}\n`)
     return 0
@@ -95,7 +103,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (manifest) {
     const [entry, r] = find(manifest, argv)
     if (entry) {
-      cmd = await loadEntry(entry)
+      cmd = await loadEntry(entry, load)
       rest = r
     }
   }
@@ -150,4 +158,7 @@ export const report = (e: unknown): number => {
   return 70
 }
 
-process.exitCode = await main(process.argv.slice(2))
+/** Runs the command line of this process; bin/strata.js calls it. */
+export const run = async (load?: ModuleLoader): Promise<void> => {
+  process.exitCode = await main(process.argv.slice(2), load)
+}

@@ -20,7 +20,9 @@ const tools = {
 ensureTools("test", tools)
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit" }).status ?? 1
-if (run("npx", ["tsc", "-p", "."]) !== 0 || run(process.execPath, ["scripts/cli-manifest.mjs"]) !== 0) { console.log("0 passed, 1 failed"); process.exit(1) }
+// the same build as `npm run build`: the tests spawn bin/strata.js, which runs the bundle
+const built = run("npx", ["tsc", "-p", "."]) === 0 && run(process.execPath, ["scripts/cli-manifest.mjs"]) === 0 && run(process.execPath, ["scripts/bundle.mjs"]) === 0
+if (!built) { console.log("0 passed, 1 failed"); process.exit(1) }
 
 const files = (process.argv.slice(2).length ? process.argv.slice(2) : walk("dist/test").filter((f) => f.endsWith(".test.js")))
 rmSync(".tap/test-results", { recursive: true, force: true })
