@@ -12,6 +12,7 @@ import { loadRepo } from "../../src/io/rpm/repo-metadata.js"
 import { loadRepoConfigs } from "../../src/io/rpm/repos.js"
 import { nevraOfMd, whatProvides, requiresOf } from "../../src/io/rpm/query.js"
 import { download } from "../../src/io/rpm/fetch.js"
+import type { MdPackage } from "../../src/formats/rpm/repomd.js"
 
 const fx = rpmFixtures()
 const NEVRAS = ["strata-basic-2:1.2.3-4.fc40.noarch", "strata-lib-1:1.0~rc1-1.x86_64", "strata-signed-1.0-1.noarch", "strata-tools-2.0^git20240101-0.1.noarch"]
@@ -106,24 +107,26 @@ t.test("CLI: repos and query over a repos dir", async (t) => {
 t.test("primary.xml parsed on worker threads gives the same packages, in order", async (t) => {
   const { parsePrimaryParallel } = await import("../../src/io/rpm/primary-pool.js")
   const { primaryParser } = await import("../../src/formats/rpm/repomd.js")
-  const { Packr } = await import("msgpackr")
   const pkg = (i: number) =>
-    `<package type="rpm"><name>p${i}</name><arch>noarch</arch><version epoch="0" ver="1.${i}" rel="1"/><checksum type="sha256" pkgid="YES">${i}</checksum><summary>caf\u00e9 ${i}</summary><packager>P</packager><location href="p${i}.rpm"/><format><rpm:provides><rpm:entry name="p${i}" flags="EQ" epoch="0" ver="1.${i}" rel="1"/></rpm:provides></format></package>\n`
+    `<package type="rpm"><name>p${i}</name><arch>noarch</arch><version epoch="0" ver="1.${i}" rel="1"/><checksum type="sha256" pkgid="YES">${i}</checksum><summary>caf\u00e9 ${i}</summary><packager>P</packager><location href="p${i}.rpm"/><format><rpm:provides><rpm:entry name="p${i}" flags="EQ" epoch="0" ver="1.${i}" rel="1"/><rpm:entry name="common"/></rpm:provides></format></package>\n`
   const xml = Buffer.from(`<?xml version="1.0"?>\n<metadata packages="3000">\n${Array.from({ length: 3000 }, (_, i) => pkg(i)).join("")}</metadata>\n`)
   const chunks = async function* (b: Buffer) {
     for (let i = 0; i < b.length; i += 7777) yield b.subarray(i, i + 7777)
   }
-  const frames = await parsePrimaryParallel({ source: chunks(xml), workers: 2, blockSize: 64 * 1024 })
-  t.ok(frames.length > 3, "several blocks")
-  const parallel = frames.flatMap((f) => new Packr({ useRecords: true }).unpack(f) as Array<{ name: string; summary: string }>)
-  const sequential: Array<{ name: string; summary: string }> = []
+  const sequential: MdPackage[] = []
   const s = primaryParser((p) => sequential.push(p))
   s.write(xml.toString("utf8"))
   s.end()
-  t.same(parallel, sequential)
-  t.equal(parallel[2999]!.summary, "caf\u00e9 2999", "UTF-8 survives the cuts")
+  for (const [workers, local] of [[2, false], [1, true], [1, false]] as const) {
+    const table = await parsePrimaryParallel({ source: chunks(xml), workers, local, blockSize: 64 * 1024 })
+    const parallel = table.toPackages()
+    t.same(parallel, sequential, `${workers} workers${local ? " and the main thread" : ""}`)
+    t.equal(parallel[2999]!.summary, "caf\u00e9 2999", "UTF-8 survives the cuts")
+    t.equal(table.withDependency("provides", "common").length, 3000, "a name interned in each block is found in all")
+  }
   const broken = Buffer.from(xml.toString("utf8").replace("<name>p1500</name>", "<name>p1500</nam>"))
   await t.rejects(parsePrimaryParallel({ source: chunks(broken), workers: 2, blockSize: 64 * 1024 }), /primary.xml: malformed XML/)
+  await t.rejects(parsePrimaryParallel({ source: chunks(broken), workers: 1, blockSize: 64 * 1024 }), /primary.xml: malformed XML/)
   await t.rejects(parsePrimaryParallel({ source: chunks(xml.subarray(0, xml.length - 40)), workers: 2 }), /primary.xml/)
 })
 

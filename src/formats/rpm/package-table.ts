@@ -221,6 +221,50 @@ export class PackageTable {
     return b.finish()
   }
 
+  /**
+   * The tables' packages in order (blocks of one document parsed apart). Strings are not
+   * re-interned: a name may have an id in each block, which every reader allows for.
+   */
+  static concat(tables: ReadonlyArray<PackageTable>): PackageTable {
+    if (tables.length === 1) return tables[0]!
+    const sum = (f: (c: PackageColumns) => number) => tables.reduce((n, t) => n + f(t.c), 0)
+    const count = sum((c) => c.count)
+    const pkgStrings = new Int32Array(sum((c) => c.pkgStrings.length))
+    const pkgNumbers = new Float64Array(sum((c) => c.pkgNumbers.length))
+    const depStart = new Int32Array(count + 1)
+    const depStrings = new Int32Array(sum((c) => c.depStrings.length))
+    const depBits = new Uint8Array(sum((c) => c.depBits.length))
+    const fileStart = new Int32Array(count + 1)
+    const fileNames = new Int32Array(sum((c) => c.fileNames.length))
+    const otherFlags: Record<number, string> = {}
+    const strings: string[] = []
+    let pkgs = 0, deps = 0, files = 0
+    const shift = (from: Int32Array, to: Int32Array, at: number, by: number) => {
+      for (let k = 0; k < from.length; k++) {
+        const v = from[k]!
+        to[at + k] = v < 0 ? v : v + by
+      }
+    }
+    for (const { c } of tables) {
+      const base = strings.length
+      for (const x of c.strings) strings.push(x)
+      shift(c.pkgStrings, pkgStrings, pkgs * STRING_FIELDS.length, base)
+      pkgNumbers.set(c.pkgNumbers, pkgs * NUMBER_FIELDS.length)
+      shift(c.depStrings, depStrings, deps * 4, base)
+      depBits.set(c.depBits, deps)
+      shift(c.fileNames, fileNames, files, base)
+      for (let i = 1; i <= c.count; i++) {
+        depStart[pkgs + i] = deps + c.depStart[i]!
+        fileStart[pkgs + i] = files + c.fileStart[i]!
+      }
+      for (const [d, f] of Object.entries(c.otherFlags)) otherFlags[deps + Number(d)] = f
+      pkgs += c.count
+      deps += c.depBits.length
+      files += c.fileNames.length
+    }
+    return new PackageTable({ count, strings, pkgStrings, pkgNumbers, depStart, depStrings, depBits, fileStart, fileNames, otherFlags })
+  }
+
   get length(): number {
     return this.c.count
   }

@@ -1,12 +1,15 @@
 /**
  * primary.xml parsed on worker threads: the decompressed stream is cut into blocks of whole
  * `<package>` elements (cut just before a `<package` tag, which is ASCII, so never inside a UTF-8
- * character), and each block is parsed by a worker with primaryParser. On two cores this roughly halves
- * a large repository's cold load. Each worker returns its block as msgpack, kept as a cache frame.
+ * character), and each block is scanned into a PackageTable by a worker; the blocks' tables are
+ * joined in document order. With one worker (two cores) the main thread scans every other block
+ * itself: gunzip runs on libuv's pool meanwhile, so both cores scan.
  */
 import { Worker } from "node:worker_threads"
 import { availableParallelism } from "node:os"
 import { corrupt } from "../../formats/rpm/error.js"
+import { PackageTable } from "../../formats/rpm/package-table.js"
+import { primaryTableScanner } from "../../formats/rpm/primary-scan.js"
 import type { FromPrimaryWorker, ToPrimaryWorker } from "./primary-worker.js"
 
 const OPEN = Buffer.from("<package")
@@ -27,14 +30,26 @@ const lastPackage = (b: Buffer): number => {
   return -1
 }
 
-// The main thread (splitting, unpacking) and gunzip need a core of their own: on two cores the
-// single-threaded parser was as fast (measured 2.2 s vs 2.3-2.5 s for 63k packages).
+/** One block of whole `<package>` elements (UTF-8) as a table. */
+export const parsePrimaryBlock = (bytes: Buffer): PackageTable => {
+  const scan = primaryTableScanner()
+  scan.sink.write("<metadata>")
+  scan.sink.write(bytes.toString("utf8"))
+  scan.sink.write("</metadata>")
+  scan.sink.end()
+  return scan.table()
+}
+
+// Workers beside the main thread, which splits and (with a single worker) scans too.
 export const defaultPrimaryWorkers = (): number => Number(process.env["STRATA_XML_WORKERS"] ?? Math.max(1, availableParallelism() - 1))
 
-/** Consumes decompressed primary.xml bytes; resolves to the packed frames in document order. */
-export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWorkers(), blockSize = BLOCK }: { source: AsyncIterable<Buffer>; workers?: number; blockSize?: number }): Promise<Uint8Array[]> => {
+/**
+ * Consumes decompressed primary.xml bytes; resolves to its packages. `local`: the main thread
+ * scans every (workers + 1)-th block itself (default: when there is a single worker).
+ */
+export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWorkers(), blockSize = BLOCK, local = workers === 1 }: { source: AsyncIterable<Buffer>; workers?: number; blockSize?: number; local?: boolean }): Promise<PackageTable> => {
   const pool = Array.from({ length: workers }, () => new Worker(new URL("./primary-worker.js", import.meta.url)))
-  const frames: Uint8Array[] = []
+  const tables: PackageTable[] = []
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   let failure: Error | undefined
   for (const w of pool) {
@@ -45,8 +60,12 @@ export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWor
         failure ??= corrupt("primary.xml", `malformed XML: ${m.error.replace(/^rpm primary.xml: (malformed XML: )?/, "")}`)
         p.reject(failure)
       } else {
-        frames[m.id] = m.packed
-        p.resolve()
+        try {
+          tables[m.id] = PackageTable.deserialize(Buffer.from(m.table.buffer, m.table.byteOffset, m.table.byteLength))
+          p.resolve()
+        } catch (e) {
+          p.reject(e as Error)
+        }
       }
     })
     w.on("error", (e) => {
@@ -59,12 +78,16 @@ export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWor
   const send = (bytes: Buffer): void => {
     if (failure) throw failure
     const id = next++
+    if (local && id % (workers + 1) === workers) {
+      tables[id] = parsePrimaryBlock(bytes)
+      return
+    }
     const copy = new Uint8Array(bytes.length)
     copy.set(bytes)
     const done = new Promise<void>((resolve, reject) => pending.set(id, { resolve, reject }))
     done.catch(() => undefined) // observed by Promise.all below; never an unhandled rejection
     inflight.push(done)
-    pool[id % pool.length]!.postMessage({ id, bytes: copy } satisfies ToPrimaryWorker, [copy.buffer])
+    pool[id % (workers + (local ? 1 : 0)) % pool.length]!.postMessage({ id, bytes: copy } satisfies ToPrimaryWorker, [copy.buffer])
   }
   try {
     // chunks are collected and joined once per block, not re-concatenated on every chunk
@@ -105,7 +128,7 @@ export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWor
     if (!/^\s*<\/metadata>\s*$/.test(epilogue)) throw corrupt("primary.xml", "malformed XML after the last package")
     send(buf.subarray(0, end + CLOSE.length))
     await Promise.all(inflight)
-    return frames
+    return PackageTable.concat(tables)
   } finally {
     await Promise.all(pool.map((w) => w.terminate()))
   }

@@ -101,14 +101,14 @@ const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { typ
 }
 
 /** Streams primary.xml through the worker-thread parser, checking its compressed checksum. */
-const streamParallel = async ({ url, checksum }: { url: string; checksum: { type: string; value: string } }): Promise<Uint8Array[]> => {
+const streamParallel = async ({ url, checksum }: { url: string; checksum: { type: string; value: string } }): Promise<PackageTable> => {
   const h = hashing(hashName(checksum.type))
-  let frames: Uint8Array[] = []
+  let table: PackageTable | undefined
   let failure: unknown
   try {
     await pipeline(await openUrl(url), h.stream, decompressFor(url), async (source: AsyncIterable<Buffer>) => {
       try {
-        frames = await parsePrimaryParallel({ source })
+        table = await parsePrimaryParallel({ source })
       } catch (e) {
         failure = e
         throw e
@@ -120,7 +120,7 @@ const streamParallel = async ({ url, checksum }: { url: string; checksum: { type
   }
   const got = h.digest()
   if (got !== checksum.value.toLowerCase()) throw new RpmError({ op: "repo load", path: url, reason: "Corrupt", detail: `checksum mismatch (expected ${checksum.value}, got ${got})` })
-  return frames
+  return table!
 }
 
 /** repo_gpgcheck: repomd.xml.asc must be a good signature by one of the repo's gpgkey keys. */
@@ -167,15 +167,6 @@ const readCache = (dir: string): { meta: CacheMeta; table: PackageTable } | unde
   } catch {
     return undefined // a missing or unreadable cache is simply refetched
   }
-}
-
-/** Packages from the worker threads' msgpack frames (each a u32 LE length and a packed array). */
-const unpackFrames = async (frames: ReadonlyArray<Uint8Array>): Promise<MdPackage[]> => {
-  const { Packr } = await import("msgpackr")
-  const packr = new Packr({ useRecords: true })
-  const out: MdPackage[] = []
-  for (const f of frames) for (const x of packr.unpack(f) as MdPackage[]) out.push(x)
-  return out
 }
 
 /** Writes every buffer, in order, without joining them into one first. */
@@ -250,8 +241,8 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
         }
         let table: PackageTable
         const primaryUrl = joinUrl(baseurl, primary.location)
-        if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 1)
-          table = PackageTable.fromPackages(await unpackFrames(await streamParallel({ url: primaryUrl, checksum: primary.checksum })))
+        if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 0)
+          table = await streamParallel({ url: primaryUrl, checksum: primary.checksum })
         else {
           const scan = primaryTableScanner()
           await streamXml({ url: primaryUrl, checksum: primary.checksum, sink: scan.sink })
