@@ -11,11 +11,11 @@ import { prune } from "./prune.js"
 import { pullLocalCommand } from "./pull-local.js"
 import { pullCommand } from "./pull.js"
 import { remoteCommands } from "./remote.js"
-import { signCommand } from "./sign.js"
+import { gpgSignCommand, signCommand } from "./sign.js"
 import { staticDeltaCommands } from "./static-delta.js"
 import { refs, revParse } from "./refs.js"
 import { reset } from "./reset.js"
 import { show } from "./show.js"
 import { summary } from "./summary.js"
 
-export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune, pullLocalCommand, pullCommand, ...remoteCommands, signCommand, ...staticDeltaCommands]
+export const repoCommands: ReadonlyArray<Command> = [init, commit, checkout, refs, revParse, ls, cat, log, show, diff, fsck, reset, summary, prune, pullLocalCommand, pullCommand, ...remoteCommands, signCommand, gpgSignCommand, ...staticDeltaCommands]

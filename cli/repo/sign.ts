@@ -22,3 +22,21 @@ export const signCommand: Command = {
     await signCommit({ repo, commit, secretKeys: await loadSecretKeys({ keys, keysFile }) })
   },
 }
+
+/** `strata repo gpg-sign [--delete] [--gpg-homedir=DIR] COMMIT KEY-ID...` (ot-builtin-gpg-sign.c). */
+export const gpgSignCommand: Command = {
+  path: ["repo", "gpg-sign"],
+  summary: "Sign a commit with GnuPG keys",
+  usage: "[--delete] [--gpg-homedir=DIR] COMMIT KEY-ID...",
+  options: { ...repoOption, delete: { type: "boolean", short: "d" }, "gpg-homedir": { type: "string" } },
+  run: async (args) => {
+    const repo = await useRepo(args)
+    const commit = await revParse(repo, positional(args, 0, "gpg-sign", "COMMIT"))
+    positional(args, 1, "gpg-sign", "KEY-ID")
+    const keyIds = args.positionals.slice(1)
+    const { gpgDeleteSignatures, gpgSignCommit } = await import("../../src/io/remote/gpg-sign.js")
+    if (flag(args.values.delete)) return `Signatures deleted: ${await gpgDeleteSignatures({ repo, commit, keyIds })}`
+    const homedir = str(args.values["gpg-homedir"])
+    await gpgSignCommit({ repo, commit, keyIds, ...(homedir !== undefined ? { homedir } : {}) })
+  },
+}

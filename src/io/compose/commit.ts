@@ -24,6 +24,8 @@ import { openRepo, type Repo } from "../repo/repo.js"
 import { flock } from "../repo/syscalls.js"
 import { abortTransaction, beginTransaction } from "../repo/transaction.js"
 import { emptyReachable, traverseCommit } from "../repo/traverse.js"
+import type { Reason } from "../../lib/error.js"
+import { composeError } from "./error.js"
 
 const MARKER = "commit-started"
 
@@ -69,6 +71,16 @@ export const writeComposeCommit = async (o: WriteCommitOptions): Promise<Checksu
     ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
   })
   return commit
+}
+
+/** Signs the compose's commit with the treefile's `gpg-key` (gpg's default homedir: GNUPGHOME). */
+export const signComposeCommit = async (repoPath: string, commit: Checksum, keyId: string): Promise<void> => {
+  const { gpgSignCommit } = await import("../remote/gpg-sign.js")
+  try {
+    await gpgSignCommit({ repo: await openRepo(repoPath), commit, keyIds: [keyId], replace: true })
+  } catch (e) {
+    throw composeError("compose gpg-key", (e as { reason?: Reason }).reason ?? "Io", (e as { detail?: string }).detail ?? String(e))
+  }
 }
 
 /** Moves `ref` to `to` (durably: refs are written through repo/tmp and renamed). */

@@ -12,7 +12,7 @@ import { catFiles } from "../repo/cat.js"
 import { openRepo } from "../repo/repo.js"
 import { pkglistOfTree } from "../rpm/rpmdb-pkglist.js"
 import { assembleRoot } from "./assemble.js"
-import { commitMarker, moveRef, writeComposeCommit } from "./commit.js"
+import { commitMarker, moveRef, signComposeCommit, writeComposeCommit } from "./commit.js"
 import { cachedPackagePath, downloadPackages } from "./download.js"
 import { commitMetadata } from "./metadata.js"
 import { applyOstreeLayers, type OstreeLayer } from "./layers.js"
@@ -121,6 +121,10 @@ export const commitEffect = async (r: ComposeRequest & { kver?: string }): Promi
     extra: JSON.parse(r.extraMetadata) as Record<string, string>,
   })
   const commit = await writeComposeCommit({ repo: r.repo, root, parent: r.parent || null, metadata, timestamp: BigInt(r.timestamp) })
+  // gpg-key: signed before the ref moves (ostree_repo_sign_commit in rpm-ostree's commit step); a
+  // re-run of this step makes the same commit, so its signature replaces the earlier one
+  const gpgKey = tf["gpg-key"]
+  if (gpgKey !== undefined) await signComposeCommit(r.repo, commit, gpgKey)
   return { commit, since, workdir: r.workdir }
 }
 
