@@ -20,7 +20,10 @@ import { xattrBinding } from "./xattr.js"
 
 const inflateRawAsync = promisify(inflateRaw)
 
-export const objectPath = (repo: Repo, csum: Checksum, type: ObjectType): string =>
+/** What locating and reading a content object needs of a repo (a checkout worker has no config). */
+export type RepoAt = Pick<Repo, "path" | "mode">
+
+export const objectPath = (repo: RepoAt, csum: Checksum, type: ObjectType): string =>
   `${repo.path}/${loosePath(csum, type, isArchive(repo))}`
 
 export const hasObject = async (repo: Repo, csum: Checksum, type: ObjectType): Promise<boolean> =>
@@ -207,7 +210,7 @@ const readScratch = (path: string): Buffer => {
  * Synchronous readContentObject. For bare modes `data` is a view of a reused buffer: valid only
  * until the next call — copy it if it must outlive that.
  */
-export const readContentObjectSync = (repo: Repo, csum: Checksum, verify = true): ContentObject => {
+export const readContentObjectSync = (repo: RepoAt, csum: Checksum, verify = true): ContentObject => {
   let result: ContentObject
   try {
     result = readContentAtSync(repo, objectPath(repo, csum, "file"))
@@ -218,7 +221,7 @@ export const readContentObjectSync = (repo: Repo, csum: Checksum, verify = true)
   return result
 }
 
-const readContentAtSync = (repo: Repo, path: string): ContentObject => {
+const readContentAtSync = (repo: RepoAt, path: string): ContentObject => {
   switch (repo.mode) {
     case "archive": {
       const bytes = readScratch(path)
