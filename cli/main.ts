@@ -7,7 +7,7 @@
  * command's words to its module. Help, or a missing/stale manifest, loads every command.
  *
  * This module does not run by itself: bin/strata.js calls `run`, either from here (dist/) or from
- * the bundle (scripts/bundle.mjs), which passes a loader with one static import per command module.
+ * the bundle (scripts/bundle.mjs), passing a loader that runs each command module's bundle.
  */
 import { parseArgs } from "node:util"
 import { readFileSync } from "node:fs"
@@ -29,12 +29,16 @@ const readManifest = (): ReadonlyArray<ManifestEntry> | undefined => {
   }
 }
 
-const allCommands = async (): Promise<ReadonlyArray<Command>> => (await import("./commands.js")).commands
 
-/** Imports a command module by its manifest name ("./status.js", relative to dist/cli). */
+/**
+ * Imports a command module by its manifest name ("./status.js", relative to dist/cli), or
+ * "./commands.js" (every command).
+ */
 export type ModuleLoader = (module: string) => Promise<Record<string, unknown>>
 
 const importModule: ModuleLoader = (module) => import(module) as Promise<Record<string, unknown>>
+
+const allCommands = async (load: ModuleLoader): Promise<ReadonlyArray<Command>> => (await load("./commands.js"))["commands"] as ReadonlyArray<Command>
 
 /** Loads one command through the manifest; undefined if the manifest does not lead to it. */
 const loadEntry = async (e: ManifestEntry, load: ModuleLoader): Promise<Command | undefined> => {
@@ -107,7 +111,7 @@ export const main = async (argv: ReadonlyArray<string>, load: ModuleLoader = imp
       rest = r
     }
   }
-  const commands = cmd ? [cmd] : await allCommands()
+  const commands = cmd ? [cmd] : await allCommands(load)
   if (!cmd) [cmd, rest] = find(commands, argv)
   if (!cmd) {
     const words = argv.filter((a) => !a.startsWith("-"))
