@@ -16,5 +16,6 @@ import { dbCommands } from "./db.js"
 import { initramfsCommands } from "./initramfs.js"
 import { layerCommands } from "./layer.js"
 import { composeCommands } from "./compose.js"
+import { liveCommands } from "./live.js"
 
-export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands, ...composeCommands, ...initramfsCommands]
+export const commands: ReadonlyArray<Command> = [...repoCommands, ...logCommands, ...historyCommands, ...recoverCommands, ...pkgCommands, solveCommand, ...adminCommands, status, rollback, cleanup, kargs, ...upgradeCommands, ...dbCommands, ...layerCommands, ...liveCommands, ...composeCommands, ...initramfsCommands]

@@ -48,19 +48,17 @@ const split = async (args: ReadonlyArray<string>) => {
 }
 
 /**
- * `--apply-live` (rpm-ostree: the new deployment's changes applied to the running system through
- * a transient overlay on /usr) needs the system that is running, i.e. a booted deployment — one
- * whose directory is `/`, known through the run dir's `ostree-booted`. Checked before anything
- * is read or written. Applying live is not implemented yet: on a booted system it is refused too,
- * rather than layering without the live part the user asked for.
+ * `--apply-live` (rpm-ostree's): after the new deployment is staged, its changes are applied to
+ * the running system through a transient overlay on /usr (cli/live.ts, src/machines/live.ts).
+ * That needs the system that is running, i.e. a booted deployment — one whose directory is `/`,
+ * known through the run dir's `ostree-booted` — checked before anything is read or written.
  */
-const refuseApplyLive = async (args: Parsed): Promise<void> => {
+const requireBooted = async (args: Parsed): Promise<void> => {
   const sysroot = sysrootOf(args)
   const runDir = await runDirOf(args)
   const { loadSysroot } = await import("../src/io/sysroot/read-state.js")
   const booted = runDir !== undefined && (await loadSysroot({ sysroot, runDir })).bootedIndex !== undefined
   if (!booted) throw new TransactionError({ op: "install", reason: "Invalid", detail: `--apply-live needs a booted system; ${sysroot} is not booted (${runDir === undefined ? "no run dir with ostree-booted" : `no deployment of it is the running /`})` })
-  throw new TransactionError({ op: "install", reason: "Unsupported", detail: "--apply-live is not implemented yet; install without it and reboot into the new deployment" })
 }
 
 export const install: Command = {
@@ -70,9 +68,16 @@ export const install: Command = {
   options: { ...common, idempotent: { type: "boolean" }, "allow-inactive": { type: "boolean" }, "apply-live": { type: "boolean" } },
   run: async (args) => {
     if (!args.positionals.length) throw usage("install", "missing PACKAGE")
-    if (flag(args.values["apply-live"])) await refuseApplyLive(args)
+    const live = flag(args.values["apply-live"])
+    if (live) await requireBooted(args)
     const s = await split(args.positionals)
-    return run(args, { op: "install", packages: s.names, locals: s.localPkgs, idempotent: flag(args.values["idempotent"]), allowInactive: flag(args.values["allow-inactive"]) }, s.localFiles)
+    const out = await run(args, { op: "install", packages: s.names, locals: s.localPkgs, idempotent: flag(args.values["idempotent"]), allowInactive: flag(args.values["allow-inactive"]) }, s.localFiles)
+    if (!live) return out
+    // A second transaction, as in rpm-ostree: the staged deployment stays if the live part is refused.
+    const { applyLiveFor, renderLive } = await import("./live.js")
+    const r = await applyLiveFor(args, {})
+    if (flag(args.values["json"])) return { json: { ...(out as { json: object }).json, live: { txn: r.txn, ...r.output } } }
+    return `${out as string}\n${renderLive(r.output)}`
   },
 }
 

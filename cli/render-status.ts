@@ -48,10 +48,14 @@ export const renderStatus = (r: StatusReport, verbose: boolean): string => {
     const ts = (base ?? d.commit).timestamp
     if (d.version !== undefined) field("Version", `${d.version}${time(ts)}`)
     else if (ts !== undefined) field("Timestamp", time(ts).slice(2, -1))
+    // rpm-ostree: with live changes the on-disk commit is "Booted…", then the live one
+    const live = d.live?.commit !== undefined || d.live?.inprogress !== undefined
     if (base) {
-      field("BaseCommit", d.commit.layer!.baseChecksum)
-      if (verbose) field("Commit", d.checksum)
-    } else field("Commit", d.checksum)
+      field(live ? "BootedBaseCommit" : "BaseCommit", d.commit.layer!.baseChecksum)
+      if (verbose || live) field("Commit", d.checksum)
+    } else field(live ? "BootedCommit" : "Commit", d.checksum)
+    if (d.live?.inprogress) field("InterruptedLiveCommit", d.live.inprogress)
+    if (d.live?.commit) field("LiveCommit", d.live.commit)
     if (verbose) {
       field("StateRoot", d.stateroot)
       field("Id", d.id)
@@ -81,7 +85,9 @@ const deploymentJson = (d: StatusDeployment) => {
     staged: d.staged,
     "finalization-locked": d.stage?.locked ?? false,
     pinned: d.pinned,
-    unlocked: "none",
+    unlocked: d.unlocked ?? "none",
+    ...(d.live?.inprogress ? { "live-inprogress": d.live.inprogress } : {}),
+    ...(d.live?.commit ? { "live-replaced": d.live.commit } : {}),
     ...(d.refspec !== undefined ? { origin: d.refspec } : {}),
     "requested-packages": sortedUnique(req.requested),
     "requested-local-packages": sortedUnique(req.requestedLocal.map((p) => p.nevra)),

@@ -12,6 +12,7 @@ import { initEvents } from "./types/init.js"
 import { pullEvents } from "./types/pull.js"
 import { layerEvents } from "./types/layer.js"
 import { composeEvents } from "./types/compose.js"
+import { liveEvents } from "./types/live.js"
 
 export const catalog = makeRegistry([
   ...systemEvents,
@@ -22,4 +23,5 @@ export const catalog = makeRegistry([
   ...pullEvents,
   ...layerEvents,
   ...composeEvents,
+  ...liveEvents,
 ])

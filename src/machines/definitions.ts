@@ -16,6 +16,7 @@ import { rollbackTransaction, undeployTransaction } from "./write-deployments.js
 import { upgradeTransaction } from "./upgrade.js"
 import { layerDeployTransaction, layerTransaction } from "./layer.js"
 import { upgradeDeployTransaction } from "./upgrade-deploy.js"
+import { applyLiveTransaction } from "./live.js"
 
 export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   deployTransaction,
@@ -32,4 +33,5 @@ export const transactionDefinitions: ReadonlyArray<TransactionDefinition> = [
   layerTransaction,
   layerDeployTransaction,
   upgradeDeployTransaction,
+  applyLiveTransaction,
 ]

@@ -46,6 +46,10 @@ export interface StatusDeployment extends ListedDeployment {
   readonly base?: CommitInfo
   /** What the origin asks for: packages, overrides, initramfs. */
   readonly requests: LayerState
+  /** ostree's unlocked state in this boot (run dir only): none, transient, development, hotfix. */
+  readonly unlocked?: string
+  /** apply-live state in this boot (rpm-ostree's live-replaced / live-inprogress). */
+  readonly live?: { readonly commit?: string; readonly inprogress?: string }
 }
 
 export interface StatusReport {
@@ -98,8 +102,22 @@ const commitInfo = async (repo: string, checksum: string): Promise<CommitInfo> =
   }
 }
 
-const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment>): Promise<StatusDeployment[]> =>
-  Promise.all(
+/** The run dir's per-deployment state (src/io/live/state.ts), loaded only on a booted system. */
+const runState = async (sysroot: string, runDir: string | undefined) => {
+  if (runDir === undefined) return async () => ({})
+  const [live, repo] = await Promise.all([import("../io/live/state.js"), import("../io/repo/repo.js")])
+  let opened: Awaited<ReturnType<typeof repo.openRepo>> | undefined
+  return async (d: { readonly checksum: string; readonly serial: number }) => {
+    const unlocked = await live.readUnlocked(runDir, d)
+    const hasStamp = await live.hasLiveStamp(runDir, d)
+    const state = hasStamp ? await live.readLiveState((opened ??= await repo.openRepo(repoPath(sysroot))), runDir, d) : undefined
+    return { ...(unlocked !== "none" ? { unlocked } : {}), ...(state ? { live: state } : {}) }
+  }
+}
+
+const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment>, runDir?: string): Promise<StatusDeployment[]> => {
+  const runStateOf = await runState(sysroot, runDir)
+  return Promise.all(
     list.map(async (d) => {
       let refspec: string | undefined
       try {
@@ -116,9 +134,11 @@ const withCommits = async (sysroot: string, list: ReadonlyArray<ListedDeployment
         commit,
         ...(base ? { base } : {}),
         requests: layerRequests(d.origin),
+        ...(await runStateOf(d)),
       }
     }),
   )
+}
 
 /** The disk alone, as a projection state: what an Adopted event of it would fold to. */
 const diskState = async (sysroot: string, runDir: string | undefined): Promise<DeploymentsState> => stateFromSnapshot(emptyDeployments, await readDiskSnapshot(sysroot, runDir))
@@ -142,7 +162,7 @@ const writable = (sysroot: string): boolean => {
 }
 
 const fromDisk = async (sysroot: string, runDir: string | undefined, note: string, inflight: ReadonlyArray<InflightTxn> = []): Promise<StatusReport> => ({
-  deployments: await withCommits(sysroot, listDeployments(await diskState(sysroot, runDir))),
+  deployments: await withCommits(sysroot, listDeployments(await diskState(sysroot, runDir)), runDir),
   source: "disk",
   note,
   inflight,
@@ -153,7 +173,7 @@ export const readStatus = async (o: { readonly sysroot: string; readonly runDir?
   const cached = readStatusCache(sysroot)
   if (cached) {
     const report = driftOf(cached, await readDiskSnapshot(sysroot, runDir), runDir !== undefined)
-    if (report.drift.length === 0 && report.restage.length === 0) return { deployments: await withCommits(sysroot, listDeployments(cached)), source: "log", inflight: [] }
+    if (report.drift.length === 0 && report.restage.length === 0) return { deployments: await withCommits(sysroot, listDeployments(cached), runDir), source: "log", inflight: [] }
   }
   const m = await logModules()
   let state: Awaited<ReturnType<typeof m.foldLog>> | undefined
@@ -175,7 +195,7 @@ export const readStatus = async (o: { readonly sysroot: string; readonly runDir?
     const report = driftOf(state.deployments, await readDiskSnapshot(sysroot, runDir), runDir !== undefined)
     if (report.drift.length === 0 && report.restage.length === 0) {
       writeStatusCache(sysroot, state.deployments)
-      return { deployments: await withCommits(sysroot, listDeployments(state.deployments)), source: "log", inflight: [] }
+      return { deployments: await withCommits(sysroot, listDeployments(state.deployments), runDir), source: "log", inflight: [] }
     }
   }
   if (!writable(sysroot)) return fromDisk(sysroot, runDir, state ? "the disk differs from the event log (run as root to record it)" : "no event log yet (run as root to adopt this sysroot)")
@@ -193,7 +213,7 @@ export const readStatus = async (o: { readonly sysroot: string; readonly runDir?
     const rest = m.listInflight(after.inflight)
     if (rest.length === 0) writeStatusCache(sysroot, after.deployments)
     return {
-      deployments: await withCommits(sysroot, listDeployments(after.deployments)),
+      deployments: await withCommits(sysroot, listDeployments(after.deployments), runDir),
       source: "log",
       inflight: rest,
       ...(r.adopted ? { adopted: true } : {}),

@@ -234,11 +234,14 @@ export const loadSysroot = async (arg: SysrootArg | LoadOptions): Promise<Sysroo
   }
 }
 
-/** With `$runDir/ostree-booted`, the booted deployment is the one whose directory is `/`. */
+/**
+ * With `$runDir/ostree-booted`, the booted deployment is the one whose directory is `/` (or the
+ * path STRATA_LIVE_ROOT names: a test seam, see src/io/live/state.ts liveRoot).
+ */
 const findBooted = (sysroot: string, deployments: ReadonlyArray<Deployment>, runDir: string): number | undefined => {
   try {
     lstatSync(`${runDir}/ostree-booted`)
-    const root = statSync("/")
+    const root = statSync(process.env["STRATA_LIVE_ROOT"] || "/")
     const i = deployments.findIndex((d) => {
       if (d.staged) return false
       const st = statSync(deploymentPath(sysroot, d))
