@@ -22,9 +22,13 @@ try {
   process.exit(70)
 }
 const bundle = join(dist, "bundle")
+// the stamp: "<mtime of dist/cli/main.js>\n<build id>"
 let fresh = false
+let build
 try {
-  fresh = !process.env.STRATA_NO_BUNDLE && readFileSync(join(bundle, "stamp"), "utf8") === String(mtime)
+  const [m, id] = readFileSync(join(bundle, "stamp"), "utf8").split("\n")
+  fresh = !process.env.STRATA_NO_BUNDLE && m === String(mtime) && !!id
+  build = id
 } catch {
   // no bundle: dist/ it is
 }
@@ -38,30 +42,32 @@ if (!fresh) {
   // what the bundles' import.meta.url rewrites resolve against (scripts/bundle.mjs)
   const bundleUrl = pathToFileURL(bundle + "/").href
   /**
-   * Runs one bundle file as CommonJS, compiled with its code cache (`<file>.cache`) when there is
-   * one V8 accepts; otherwise the cache is written at exit, with every function the run compiled.
+   * Runs one bundle file as CommonJS, compiled with its code cache when there is one V8 accepts;
+   * otherwise the cache is written at exit, with every function the run compiled. V8 checks a
+   * cache against the source's length only, so the cache is named after the bundle's build id: one
+   * written by a run of an earlier bundle (rebuilt meanwhile) is never read by a later one.
    */
   const load = (file) => {
     const source = readFileSync(file, "utf8")
     let cachedData
     try {
-      cachedData = readFileSync(file + ".cache")
+      cachedData = readFileSync(file + "." + build + ".cache")
     } catch {
       // first run of this bundle, or a read-only install that never wrote one
     }
     // scripts/bundle.mjs turned every import() into require(): no dynamic-import loader needed
     const script = new vm.Script("(function (exports, require, module, __filename, __dirname, __strataBundleUrl) {" + source + "\n})", { filename: file, cachedData })
-    if (cachedData === undefined || script.cachedDataRejected) caches.push([file, script])
+    if (cachedData === undefined || script.cachedDataRejected) caches.push([file + "." + build + ".cache", script])
     const module = { exports: {} }
     script.runInThisContext()(module.exports, createRequire(file), module, file, bundle, bundleUrl)
     return module.exports
   }
   process.on("exit", () => {
-    for (const [file, script] of caches) {
+    for (const [cache, script] of caches) {
       try {
-        const tmp = file + ".cache." + process.pid
+        const tmp = cache + "." + process.pid
         writeFileSync(tmp, script.createCachedData())
-        renameSync(tmp, file + ".cache")
+        renameSync(tmp, cache)
       } catch {
         // not writable: the next run compiles again
       }

@@ -27,6 +27,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
+import { randomBytes } from "node:crypto"
 
 const root = fileURLToPath(new URL("../", import.meta.url))
 const dist = join(root, "dist")
@@ -89,5 +90,6 @@ await esbuild.build({
   legalComments: "none",
   logLevel: "warning",
 })
-// last: a bundle without its stamp is never run
-writeFileSync(join(out, "stamp"), String(stamp))
+// last: a bundle without its stamp is never run. The build id names the code caches
+// bin/strata.js writes (V8 checks a cache only against its source's length).
+writeFileSync(join(out, "stamp"), `${stamp}\n${randomBytes(8).toString("hex")}`)

@@ -6,7 +6,7 @@
  */
 import t, { type Test } from "tap"
 import { spawnSync } from "node:child_process"
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { tmp } from "../helpers/tmp.js"
 import { writeRpmMd } from "../solver/oracle-io.js"
@@ -36,14 +36,14 @@ t.test("the launcher runs the bundle only while its stamp matches dist/cli/main.
   writeFileSync(join(dir, "dist", "bundle", "main.cjs"), `exports.run = () => { process.stdout.write("bundle " + process.argv.slice(2).join(" ")) }\n`)
   t.equal(node([bin, "status", "-v"]).stdout, "dist status -v", "no stamp: dist/")
   const stamp = join(dir, "dist", "bundle", "stamp")
-  writeFileSync(stamp, String(statSync(main).mtimeMs))
+  writeFileSync(stamp, `${statSync(main).mtimeMs}\nb1`)
   t.equal(node([bin, "status", "-v"]).stdout, "bundle status -v", "a matching stamp: the bundle, with the arguments")
   t.equal(node([bin, "status"], { STRATA_NO_BUNDLE: "1" }).stdout, "dist status", "STRATA_NO_BUNDLE=1: dist/")
   // what `npx tsc -p .` does after a bundle: rewrites main.js (a newer mtime)
   const later = new Date(statSync(main).mtimeMs + 5000)
   utimesSync(main, later, later)
   t.equal(node([bin, "status"]).stdout, "dist status", "main.js rewritten since the bundle: dist/, not the stale bundle")
-  writeFileSync(stamp, String(statSync(main).mtimeMs))
+  writeFileSync(stamp, `${statSync(main).mtimeMs}\nb2`)
   t.equal(node([bin, "status"]).stdout, "bundle status", "bundled again: the bundle")
 })
 
@@ -83,7 +83,8 @@ t.test("the bundle runs commands as dist/ does", { skip: esbuild ? false : "esbu
   t.match(same(t, ["--version"], "--version").stdout, /^strata \d+\.\d+\.\d+/, "the version, from package.json beside dist/")
   t.match(same(t, ["--help"], "--help").stdout, /repo commit/, "help lists every command")
   t.equal(same(t, ["no-such-command"], "an unknown command").status, 2)
-  t.ok(existsSync(join(out, "main.cjs.cache")), "a run leaves a code cache beside the bundle")
+  const build = readFileSync(join(out, "stamp"), "utf8").split("\n")[1]
+  t.ok(existsSync(join(out, `main.cjs.${build}.cache`)), "a run leaves a code cache beside the bundle, named after its build id")
   t.match(same(t, ["--version"], "--version, from the code cache").stdout, /^strata /)
 
   // the solver, cold and warm (each twice: without and with the code cache)
