@@ -68,3 +68,28 @@ t.test("an upgrade that changes packages is refused live, naming the packages an
   t.notOk(existsSync(join(w.S, "run/strata")), "no overlay dir")
   ok(t, lst(w.S, ["status"], { booted: true }), "status still reads it")
 })
+
+t.test("an interrupted apply shows in status (live-inprogress, InterruptedLiveCommit) until recover undoes it", async (t) => {
+  const w = await makeLiveWorld(t, sysrootTmp(t))
+  ok(t, lst(w.S, ["install", "hello"], { booted: true }), "install (staged)")
+  const ns = inNamespace(w, [
+    { args: ["apply-live"], env: { STRATA_CRASH_AT: "step:live-half" } },
+    { args: ["status", "--json"] },
+    { args: ["status"] },
+    { args: ["recover"] },
+    { args: ["status", "--json"] },
+  ])
+  const [killed, json, text, rec, after] = ns.runs
+  t.equal(killed!.status, -1, "killed half-way")
+  const b = bootedJson(json!.stdout, w.base1)
+  const staged = (JSON.parse(json!.stdout) as { deployments: Array<{ staged: boolean; checksum: string }> }).deployments.find((d) => d.staged)!.checksum
+  t.equal(b["live-inprogress"], staged, "live-inprogress names the target")
+  t.equal(b["unlocked"], "transient")
+  t.match(text!.stdout, new RegExp(`InterruptedLiveCommit: ${staged}`))
+  t.equal(rec!.status, 0, rec!.stderr)
+  const a = bootedJson(after!.stdout, w.base1)
+  t.equal(a["live-inprogress"], undefined, "recover undid it")
+  t.equal(a["unlocked"], "none")
+  t.equal(ns.mount, "", "the overlay is gone")
+  t.notMatch(ns.usr, /^\.\/bin\/hello$/m)
+})
