@@ -393,7 +393,8 @@ export class PackageTable {
     const head = JSON.parse(file.toString("utf8", 4, 4 + hl)) as { count: number; strings: number; le: boolean; cols: number[]; text: number; otherFlags: Record<number, string> }
     if (head.le !== LITTLE) throw new Error("cache written with another byte order")
     // typed array views need an offset aligned to their element size: copy a file that is not
-    const bytes = file.byteOffset % 8 ? Uint8Array.from(file) : new Uint8Array(file.buffer as ArrayBuffer, file.byteOffset, file.length)
+    const bytes = file.byteOffset % 8 ? new Uint8Array(file.length) : new Uint8Array(file.buffer as ArrayBuffer, file.byteOffset, file.length)
+    if (bytes.buffer !== file.buffer) bytes.set(file)
     let at = 4 + hl
     const kinds = [Int32Array, Float64Array, Int32Array, Int32Array, Uint8Array, Int32Array, Int32Array] as const
     const cols = kinds.map((K, n) => {

@@ -47,9 +47,23 @@ export const defaultPrimaryWorkers = (): number => Number(process.env["STRATA_XM
  * Consumes decompressed primary.xml bytes; resolves to its packages. `local`: the main thread
  * scans every (workers + 1)-th block itself (default: when there is a single worker).
  */
-export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWorkers(), blockSize = BLOCK, local = workers === 1 }: { source: AsyncIterable<Buffer>; workers?: number; blockSize?: number; local?: boolean }): Promise<PackageTable> => {
+export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWorkers(), blockSize = BLOCK, local = workers === 1, onBlock }: {
+  source: AsyncIterable<Buffer>; workers?: number; blockSize?: number; local?: boolean
+  /** Each block's serialised table, in document order, as soon as it and those before it are done (the cache). */
+  onBlock?: (parts: ReadonlyArray<Uint8Array>) => void
+}): Promise<PackageTable> => {
   const pool = Array.from({ length: workers }, () => new Worker(new URL("./primary-worker.js", import.meta.url)))
   const tables: PackageTable[] = []
+  const serialised: Array<ReadonlyArray<Uint8Array> | undefined> = []
+  let emitted = 0
+  const ready = (id: number, parts: ReadonlyArray<Uint8Array>): void => {
+    if (!onBlock) return
+    serialised[id] = parts
+    for (let p; (p = serialised[emitted]); emitted++) {
+      serialised[emitted] = undefined
+      onBlock(p)
+    }
+  }
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   let failure: Error | undefined
   for (const w of pool) {
@@ -62,6 +76,7 @@ export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWor
       } else {
         try {
           tables[m.id] = PackageTable.deserialize(Buffer.from(m.table.buffer, m.table.byteOffset, m.table.byteLength))
+          ready(m.id, [m.table])
           p.resolve()
         } catch (e) {
           p.reject(e as Error)
@@ -80,6 +95,7 @@ export const parsePrimaryParallel = async ({ source, workers = defaultPrimaryWor
     const id = next++
     if (local && id % (workers + 1) === workers) {
       tables[id] = parsePrimaryBlock(bytes)
+      if (onBlock) ready(id, tables[id]!.serialize())
       return
     }
     const copy = new Uint8Array(bytes.length)

@@ -6,7 +6,7 @@
  * times faster than the XML. The cache is used without touching the network until `metadata_expire` passes; after that
  * an unchanged repomd checksum revalidates it. A failed load never replaces a good cache.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, existsSync } from "node:fs"
+import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, existsSync } from "node:fs"
 import { join } from "node:path"
 import { StringDecoder } from "node:string_decoder"
 import { pipeline } from "node:stream/promises"
@@ -21,6 +21,7 @@ import { globMatch, type RepoConfig } from "../../formats/rpm/repo-conf.js"
 import { RpmError, tagged } from "./error.js"
 import { fetchBytes, hashName, hashing, joinUrl, openUrl } from "./fetch.js"
 import { defaultPrimaryWorkers, parsePrimaryParallel } from "./primary-pool.js"
+import { readTableFile, TableFileWriter } from "./table-file.js"
 
 export interface RepoIndex {
   readonly id: string
@@ -45,8 +46,8 @@ interface CacheMeta {
   readonly filelists: boolean
 }
 
-// 4: PackageTable.serialize (columns and a string table), in packages.table
-const CACHE_VERSION = 4
+// 5: frames of PackageTable.serialize (columns and a string table), in packages.table (table-file.ts)
+const CACHE_VERSION = 5
 const CACHE_FILE = "packages.table"
 /** primary.xml files larger than this (uncompressed) are parsed on worker threads. */
 const PARALLEL_FROM = 16 * 1024 * 1024
@@ -101,14 +102,14 @@ const streamXml = async ({ url, checksum, sink }: { url: string; checksum: { typ
 }
 
 /** Streams primary.xml through the worker-thread parser, checking its compressed checksum. */
-const streamParallel = async ({ url, checksum }: { url: string; checksum: { type: string; value: string } }): Promise<PackageTable> => {
+const streamParallel = async ({ url, checksum, onBlock }: { url: string; checksum: { type: string; value: string }; onBlock?: (parts: ReadonlyArray<Uint8Array>) => void }): Promise<PackageTable> => {
   const h = hashing(hashName(checksum.type))
   let table: PackageTable | undefined
   let failure: unknown
   try {
     await pipeline(await openUrl(url), h.stream, decompressFor(url), async (source: AsyncIterable<Buffer>) => {
       try {
-        table = await parsePrimaryParallel({ source })
+        table = await parsePrimaryParallel({ source, ...(onBlock ? { onBlock } : {}) })
       } catch (e) {
         failure = e
         throw e
@@ -163,27 +164,16 @@ const readCache = (dir: string): { meta: CacheMeta; table: PackageTable } | unde
   try {
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as CacheMeta
     if (meta.version !== CACHE_VERSION) return undefined
-    return { meta, table: PackageTable.deserialize(readFileSync(join(dir, CACHE_FILE))) }
+    return { meta, table: readTableFile(join(dir, CACHE_FILE)) }
   } catch {
     return undefined // a missing or unreadable cache is simply refetched
   }
 }
 
-/** Writes every buffer, in order, without joining them into one first. */
-const writeAll = (fd: number, bufs: Buffer[]): void => {
-  for (const b of bufs) for (let off = 0; off < b.length; ) off += writeSync(fd, b, off)
-}
-
-const writeCache = (dir: string, meta: CacheMeta, table: PackageTable): void => {
-  mkdirSync(dir, { recursive: true })
-  const tmp = `${dir}/.${CACHE_FILE}.${process.pid}`
-  const fd = openSync(tmp, "w")
-  try {
-    writeAll(fd, table.serialize())
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, join(dir, CACHE_FILE))
+/** Puts a finished packages file and its meta.json in place. */
+const commitCache = async (dir: string, meta: CacheMeta, writer: TableFileWriter): Promise<void> => {
+  await writer.finish()
+  renameSync(writer.path, join(dir, CACHE_FILE))
   writeFileSync(`${dir}/.meta.json.${process.pid}`, JSON.stringify(meta))
   renameSync(`${dir}/.meta.json.${process.pid}`, join(dir, "meta.json"))
 }
@@ -241,28 +231,49 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
         }
         let table: PackageTable
         const primaryUrl = joinUrl(baseurl, primary.location)
-        if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 0)
-          table = await streamParallel({ url: primaryUrl, checksum: primary.checksum })
-        else {
-          const scan = primaryTableScanner()
-          await streamXml({ url: primaryUrl, checksum: primary.checksum, sink: scan.sink })
-          table = scan.table()
-        }
         const fl = repomd.data.get("filelists")
-        if (filelists && fl) {
-          const byId = new Map<string, number>()
-          for (let i = 0; i < table.length; i++) byId.set(table.string(i, "pkgid")!, i)
-          const files = new Map<number, string[]>()
-          await streamXml({
-            url: joinUrl(baseurl, fl.location), checksum: fl.checksum,
-            sink: filelistsParser((id, list) => {
-              const i = byId.get(id)
-              if (i !== undefined) files.set(i, list)
-            }),
-          })
-          table = table.withFiles((i) => files.get(i))
+        const withFiles = filelists && !!fl
+        // the cache file is written by libuv's pool while the document is still being parsed
+        const created = dir !== undefined && !existsSync(dir)
+        if (dir) mkdirSync(dir, { recursive: true })
+        const writer = dir ? new TableFileWriter(join(dir, `.${CACHE_FILE}.${process.pid}`)) : undefined
+        try {
+          const onBlock = writer && !withFiles ? (parts: ReadonlyArray<Uint8Array>) => writer.append(parts) : undefined
+          if ((primary.openSize ?? 0) > PARALLEL_FROM && defaultPrimaryWorkers() > 0)
+            table = await streamParallel({ url: primaryUrl, checksum: primary.checksum, ...(onBlock ? { onBlock } : {}) })
+          else {
+            const scan = primaryTableScanner()
+            await streamXml({ url: primaryUrl, checksum: primary.checksum, sink: scan.sink })
+            table = scan.table()
+            onBlock?.(table.serialize())
+          }
+          if (withFiles) {
+            const byId = new Map<string, number>()
+            for (let i = 0; i < table.length; i++) byId.set(table.string(i, "pkgid")!, i)
+            const files = new Map<number, string[]>()
+            await streamXml({
+              url: joinUrl(baseurl, fl.location), checksum: fl.checksum,
+              sink: filelistsParser((id, list) => {
+                const i = byId.get(id)
+                if (i !== undefined) files.set(i, list)
+              }),
+            })
+            table = table.withFiles((i) => files.get(i))
+            writer?.append(table.serialize())
+          }
+          if (writer && dir) await commitCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: withFiles }, writer)
+        } catch (e) {
+          await writer?.abort()
+          // nothing of a failed load stays (a concurrent load's file would keep the directory)
+          if (created) {
+            try {
+              rmdirSync(dir!)
+            } catch {
+              // not empty: another load is writing there
+            }
+          }
+          throw e
         }
-        if (dir) writeCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: filelists && !!fl }, table)
         return repoIndex(repo, { baseurl, revision: repomd.revision, table, source: "fetched" })
       } catch (e) {
         lastError = e
