@@ -109,7 +109,7 @@ const verifyAhead = async (ctx: Ctx, plan: PlannedDir): Promise<void> => {
     const size = cache.verifiedSize(c)
     if (size === undefined) continue
     ctx.verified.add(c)
-    if (size === 0n) ctx.copyInstead.add(c)
+    if (size === 0) ctx.copyInstead.add(c)
     all.delete(c)
   }
   const workers = workerCount()

@@ -51,14 +51,17 @@ const unchanged = (path: string, rec: Buffer, o: number): boolean => {
   }
 }
 
+const NUMBER_LSTAT = { throwIfNoEntry: false } as const
+const BIGINT_LSTAT = { bigint: true, throwIfNoEntry: false } as const
+
 const unchangedOrThrow = (path: string, rec: Buffer, o: number): boolean => {
   const mtimeZero = rec.readUInt32LE(o + 48) === 0 && rec.readUInt32LE(o + 52) === 0
   if (mtimeZero) {
-    const st = lstatSync(path, { throwIfNoEntry: false })
+    const st = lstatSync(path, NUMBER_LSTAT)
     return st !== undefined && st.mtimeMs === 0 && st.ino === u64(rec, o + 32) && st.size === u64(rec, o + 40) &&
       st.mode === rec.readUInt32LE(o + 56) && st.uid === rec.readUInt32LE(o + 60) && st.gid === rec.readUInt32LE(o + 64)
   }
-  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+  const st = lstatSync(path, BIGINT_LSTAT)
   return st !== undefined && st.ino === rec.readBigUInt64LE(o + 32) && st.size === rec.readBigUInt64LE(o + 40) &&
     st.mtimeNs === rec.readBigUInt64LE(o + 48) && Number(st.mode) === rec.readUInt32LE(o + 56) &&
     Number(st.uid) === rec.readUInt32LE(o + 60) && Number(st.gid) === rec.readUInt32LE(o + 64)
@@ -66,7 +69,7 @@ const unchangedOrThrow = (path: string, rec: Buffer, o: number): boolean => {
 
 export interface VerifiedCache {
   /** The object's size if it was verified and is still the same inode, size, mtime, mode and owner; else undefined. */
-  readonly verifiedSize: (csum: Checksum) => bigint | undefined
+  readonly verifiedSize: (csum: Checksum) => number | undefined
   /** Notes a freshly verified or written object (its current inode state), unless already known as such. */
   readonly add: (csum: Checksum) => void
   /** Appends what was added; a failure to record never fails the operation. */
@@ -90,7 +93,7 @@ export const openVerifiedCache = (repo: Repo): VerifiedCache => {
     verifiedSize: (csum) => {
       const k = known.get(csum)
       if (!k || !unchanged(objectPath(repo, csum, "file"), k[0], k[1])) return undefined
-      return k[0].readBigUInt64LE(k[1] + 40)
+      return u64(k[0], k[1] + 40)
     },
     add: (csum) => {
       if (repo.mode === "archive") return
