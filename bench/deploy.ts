@@ -7,7 +7,8 @@
  *              deploy merges /etc, writes a new bootversion and cleans up the old deployment)
  *   status     `strata status` and `strata admin status` vs `ostree admin status`
  *   log        append throughput and verify (bench/eventlog.ts, run as is)
- *   replay     folding every projection over a 100k-event log of deploy transactions (in process)
+ *   replay     folding every projection over a 100k-event log of deploy transactions (in process;
+ *              bench:log shows it next to the read alone, with CPU time)
  *   history    `strata history` over 10k deploy transactions (whole process, output discarded)
  *
  * Median wall time of `--runs` runs, tools alternating, `sync` before each timed run. Nothing is
@@ -21,7 +22,8 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { openEventLog } from "../src/events/open.js"
 import { eventLogPath } from "../src/events/path.js"
-import { combine, foldAsync } from "../src/projections/fold.js"
+import { combine, foldLog } from "../src/projections/fold.js"
+import { bootloaderProjection } from "../src/projections/bootloader.js"
 import { deploymentsProjection } from "../src/projections/deployments.js"
 import { historyProjection } from "../src/projections/history.js"
 import { inflightProjection } from "../src/projections/inflight.js"
@@ -138,12 +140,12 @@ const reps: number[] = []
 for (let i = 0; i < 3; i++) {
   const t0 = performance.now()
   const log = await openEventLog(eventLogPath(big), { create: false })
-  const s = await foldAsync(combine({ deployments: deploymentsProjection, history: historyProjection, inflight: inflightProjection }), log.readAll())
+  const s = await foldLog(combine({ deployments: deploymentsProjection, bootloader: bootloaderProjection, history: historyProjection, inflight: inflightProjection }), log)
   await log.close()
   reps.push((performance.now() - t0) / 1000)
   if (s.deployments.pos !== events) fatal(`replay folded up to ${s.deployments.pos}, expected ${events}`)
 }
-row(`replay ${Math.round(events / 1000)}k events (open + fold deployments, history, in-flight)`, undefined, median(reps), "< 1 s")
+row(`replay ${Math.round(events / 1000)}k events (open + fold deployments, bootloader, history, in-flight)`, undefined, median(reps), "< 1 s")
 
 // strata history over 10k transactions, whole process.
 const hist = join(work, "log-10k-txns")

@@ -8,8 +8,8 @@
 import type { Command, Parsed } from "./command.js"
 import { flag, str } from "./command.js"
 import { TransactionError } from "../src/machines/runtime/error.js"
-import type { ListedDeployment } from "../src/projections/deployments.js"
-import type { HistoryEntry } from "../src/projections/history.js"
+import type { DeploymentsState, ListedDeployment } from "../src/projections/deployments.js"
+import type { HistoryEntry, HistoryState } from "../src/projections/history.js"
 
 const sysrootOf = (args: Parsed): string => str(args.values["sysroot"]) ?? "/"
 
@@ -52,18 +52,22 @@ const history: Command = {
     const atText = str(args.values["at"])
     const cutoff = atText === undefined ? undefined : m.parseCutoff(atText)
     if (atText !== undefined && !cutoff) throw new TransactionError({ op: "history", reason: "Invalid", detail: `--at must be a log position (>= 1) or an ISO date/time, got "${atText}"` })
-    const p = m.combine({ history: m.historyProjection, deployments: m.deploymentsProjection })
     const log = await m.openEventLog(m.eventLogPath(sysrootOf(args)), { create: false })
-    let state
+    let state: { readonly history: HistoryState; readonly deployments?: DeploymentsState }
     try {
-      const source = cutoff && "pos" in cutoff ? log.readRange({ to: cutoff.pos }) : log.readAll()
-      state = await m.foldAsync(p, source, cutoff ? m.within(cutoff) : undefined)
+      // The deployments as they were are shown only with --at: without it, fold the history alone.
+      state = cutoff
+        ? await m.foldLog(m.combine({ history: m.historyProjection, deployments: m.deploymentsProjection }), log, {
+            ...("pos" in cutoff ? { range: { to: cutoff.pos } } : {}),
+            keep: m.within(cutoff),
+          })
+        : { history: await m.foldLog(m.historyProjection, log) }
     } finally {
       await log.close()
     }
     const entries = m.historyEntries(state.history)
-    const deployments = cutoff ? m.listDeployments(state.deployments) : undefined
-    if (flag(args.values["json"])) return { json: { ...(cutoff ? { at: cutoff, pos: state.deployments.pos, deployments } : {}), entries } }
+    const deployments = state.deployments ? m.listDeployments(state.deployments) : undefined
+    if (flag(args.values["json"])) return { json: { ...(cutoff ? { at: cutoff, pos: state.deployments!.pos, deployments } : {}), entries } }
     const out = entries.length ? entries.map(renderEntry) : ["no transactions recorded"]
     if (deployments) {
       out.push(`Deployments at ${"pos" in cutoff! ? `pos ${cutoff.pos}` : cutoff!.time}:`)

@@ -26,6 +26,8 @@ export interface EventLogShape {
   readonly readStream: (stream: string, opts?: { readonly fromSeq?: number }) => Stream.Stream<EventEnvelope, AnyEventLogError>
   readonly readRange: (range?: ReadRange) => Stream.Stream<EventEnvelope, AnyEventLogError>
   readonly readAll: () => Stream.Stream<EventEnvelope, AnyEventLogError>
+  /** Events by position, a storage batch per element (the replay path; see EventStore.readChunks). */
+  readonly readChunks: (range?: ReadRange) => Stream.Stream<ReadonlyArray<EventEnvelope>, AnyEventLogError>
   /** Existing events from `fromPos`, then live ones; interrupting the stream ends the subscription. */
   readonly subscribe: (fromPos?: number) => Stream.Stream<EventEnvelope, AnyEventLogError>
   readonly head: Effect.Effect<Head>
@@ -46,6 +48,7 @@ export const fromStore = (store: EventStore): EventLogShape => ({
   readStream: (s, opts) => stream("read", () => store.readStream(s, opts)),
   readRange: (range) => stream("read", () => store.readRange(range)),
   readAll: () => stream("read", () => store.readAll()),
+  readChunks: (range) => stream("read", () => store.readChunks(range)),
   subscribe: (fromPos) =>
     Stream.suspend(() => {
       // The store's subscription parks on an in-process wake-up; abort it when the stream ends.

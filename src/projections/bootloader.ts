@@ -6,7 +6,7 @@
  */
 import type { EventEnvelope } from "../events/envelope.js"
 import { deploymentsProjection, emptyDeployments, type DeploymentsState } from "./deployments.js"
-import type { Projection } from "./fold.js"
+import { applyEvents, type Projection } from "./fold.js"
 
 export interface BootEntry {
   /** Deployment id (`$stateroot-$checksum.$serial`). */
@@ -68,6 +68,14 @@ export const bootloaderProjection: Projection<Folded> = {
   initial,
   apply: (s: Folded, e: EventEnvelope): Folded => {
     const deployments = deploymentsProjection.apply(s.deployments, e)
+    if (deployments === s.deployments) return s
+    const changed = deployments.order !== s.deployments.order || deployments.byId !== s.deployments.byId || deployments.bootversion !== s.deployments.bootversion
+    return { deployments, bootloader: changed ? bootloaderOf(deployments) : s.bootloader }
+  },
+  // Derived once per batch: bootloaderOf reads only order, byId and the versions, and a change of
+  // the subbootversion always comes with a new order, so the last state decides.
+  applyAll: (s: Folded, events: ReadonlyArray<EventEnvelope>): Folded => {
+    const deployments = applyEvents(deploymentsProjection, s.deployments, events)
     if (deployments === s.deployments) return s
     const changed = deployments.order !== s.deployments.order || deployments.byId !== s.deployments.byId || deployments.bootversion !== s.deployments.bootversion
     return { deployments, bootloader: changed ? bootloaderOf(deployments) : s.bootloader }

@@ -19,8 +19,10 @@ import { deploymentId, emptyDeployments, stateFromSnapshot, type DeploymentView,
 
 export * from "./deployment-view.js"
 
+// A copying loop: a computed-key rest (`{ [key]: _, ...rest }`) is a slow runtime call in V8.
 const without = <V>(rec: Readonly<Record<string, V>>, key: string): Record<string, V> => {
-  const { [key]: _, ...rest } = rec
+  const rest: Record<string, V> = {}
+  for (const k of Object.keys(rec)) if (k !== key) rest[k] = rec[k]!
   return rest
 }
 
@@ -140,5 +142,17 @@ const apply = (state: DeploymentsState, e: EventEnvelope): DeploymentsState => {
   return state
 }
 
-export const deploymentsProjection: Projection<DeploymentsState> = { initial: emptyDeployments, apply }
+/** The event types `apply` looks at; any other leaves the state as it is (`pos` included). */
+const HANDLED: ReadonlySet<string> = new Set(
+  [SysrootInitialized, Adopted, Reconciled, DeploymentWritten, BootloaderSwapped, DeploymentStaged, CleanupDone, DeploymentRemoved, PinChanged, KargsChanged, BootRecorded, TransactionCompleted, TransactionAborted, TransactionFailed].map((d) => d.type),
+)
+
+/** `apply` over a batch, skipping the events it would ignore (half of a deploy's) without a copy. */
+const applyAll = (state: DeploymentsState, events: ReadonlyArray<EventEnvelope>): DeploymentsState => {
+  let s = state
+  for (let i = 0; i < events.length; i++) if (HANDLED.has(events[i]!.type)) s = apply(s, events[i]!)
+  return s
+}
+
+export const deploymentsProjection: Projection<DeploymentsState> = { initial: emptyDeployments, apply, applyAll }
 

@@ -62,33 +62,76 @@ export interface HistoryState {
 const push = (s: HistoryState, entry: HistoryEntry): Cons<HistoryEntry> => ({ head: entry, tail: s.closed })
 
 /** The history fold; `kindOf` says which event types are facts (tests pass their own registry). */
-export const makeHistoryProjection = (kindOf: (type: string) => EventKind | undefined = (t) => catalog.get(t)?.kind): Projection<HistoryState> => ({
-  initial: { closed: null, open: {} },
-  apply: (s, e: EventEnvelope) => {
+export const makeHistoryProjection = (kindOf: (type: string) => EventKind | undefined = (t) => catalog.get(t)?.kind): Projection<HistoryState> => {
+  /**
+   * One event into `open` (mutated) — `owned` holds the entries created during this batch, whose
+   * `changes` may grow in place; entries from older states are copied before they change.
+   * Returns the entry that closed, if any.
+   */
+  const step = (open: Record<string, TxnHistory>, owned: Set<TxnHistory> | undefined, e: EventEnvelope): HistoryEntry | "open" | undefined => {
     if (BootRecorded.is(e)) {
       const { bootId, deployment, kernel } = e.data
-      const boot: BootHistory = { entry: "boot", pos: e.pos, at: e.at, bootId, ...(deployment !== undefined ? { deployment } : {}), ...(kernel !== undefined ? { kernel } : {}) }
-      return { ...s, closed: push(s, boot) }
+      return { entry: "boot", pos: e.pos, at: e.at, bootId, ...(deployment !== undefined ? { deployment } : {}), ...(kernel !== undefined ? { kernel } : {}) }
     }
     const txn = txnOf(e)
-    if (txn === undefined) return s
+    if (txn === undefined) return undefined
     if (TransactionStarted.is(e)) {
       const { kind, argv, user, pid } = e.data
-      return { ...s, open: { ...s.open, [txn]: { entry: "transaction", txn, kind, argv, user, pid, started: markOf(e), outcome: "in-flight", changes: [] } } }
+      const entry: TxnHistory = { entry: "transaction", txn, kind, argv, user, pid, started: markOf(e), outcome: "in-flight", changes: [] }
+      open[txn] = entry
+      owned?.add(entry)
+      return "open"
     }
-    const cur = s.open[txn]
-    if (!cur) return s
-    const close = (done: TxnHistory): HistoryState => {
-      const { [txn]: _, ...open } = s.open
-      return { closed: push(s, done), open }
+    const cur = open[txn]
+    if (!cur) return undefined
+    let done: TxnHistory | undefined
+    if (TransactionCompleted.is(e)) done = { ...cur, ended: markOf(e), outcome: "completed" }
+    else if (TransactionAborted.is(e)) done = { ...cur, ended: markOf(e), outcome: "aborted", reason: e.data.reason, undone: e.data.undone }
+    else if (TransactionFailed.is(e)) done = { ...cur, ended: markOf(e), outcome: "failed", error: e.data.error }
+    if (done) {
+      delete open[txn]
+      return done
     }
-    if (TransactionCompleted.is(e)) return close({ ...cur, ended: markOf(e), outcome: "completed" })
-    if (TransactionAborted.is(e)) return close({ ...cur, ended: markOf(e), outcome: "aborted", reason: e.data.reason, undone: e.data.undone })
-    if (TransactionFailed.is(e)) return close({ ...cur, ended: markOf(e), outcome: "failed", error: e.data.error })
-    if (kindOf(e.type) !== "fact") return s
-    return { ...s, open: { ...s.open, [txn]: { ...cur, changes: [...cur.changes, describeFact(e)] } } }
-  },
-})
+    if (kindOf(e.type) !== "fact") return undefined
+    if (owned?.has(cur)) (cur.changes as string[]).push(describeFact(e))
+    else {
+      const entry: TxnHistory = { ...cur, changes: [...cur.changes, describeFact(e)] }
+      open[txn] = entry
+      owned?.add(entry)
+    }
+    return "open"
+  }
+  return {
+    initial: { closed: null, open: {} },
+    apply: (s, e: EventEnvelope) => {
+      // Cheap exits first: most events change nothing, and then `s` itself is the answer.
+      if (!BootRecorded.is(e)) {
+        const txn = txnOf(e)
+        if (txn === undefined || (!TransactionStarted.is(e) && !s.open[txn])) return s
+      }
+      const open = { ...s.open }
+      const r = step(open, undefined, e)
+      if (r === undefined) return s
+      return r === "open" ? { closed: s.closed, open } : { closed: push(s, r), open }
+    },
+    applyAll: (s, events) => {
+      let open: Record<string, TxnHistory> | undefined
+      let closed = s.closed
+      const owned = new Set<TxnHistory>()
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!
+        if (!BootRecorded.is(e)) {
+          const txn = txnOf(e)
+          if (txn === undefined || (!TransactionStarted.is(e) && !(open ?? s.open)[txn])) continue
+        }
+        const target = (open ??= { ...s.open })
+        const r = step(target, owned, e)
+        if (r !== undefined && r !== "open") closed = { head: r, tail: closed }
+      }
+      return open === undefined && closed === s.closed ? s : { closed, open: open ?? s.open }
+    },
+  }
+}
 
 export const historyProjection = makeHistoryProjection()
 

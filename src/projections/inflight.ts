@@ -40,7 +40,33 @@ const apply = (s: InflightState, e: EventEnvelope): InflightState => {
 const TERMINAL = new Set(["TransactionCompleted", "TransactionAborted", "TransactionFailed"])
 export const isTerminal = (type: string): boolean => TERMINAL.has(type)
 
-export const inflightProjection: Projection<InflightState> = { initial: {}, apply }
+/**
+ * `apply` over a batch without copying the record per event (a computed-key spread and rest per
+ * event cost ~0.6 s of a 100k-event replay): one private copy of the record on the first change,
+ * updated in place, and a new entry object per update (entries are shared with older states).
+ */
+const applyAll = (s: InflightState, events: ReadonlyArray<EventEnvelope>): InflightState => {
+  let out: Record<string, InflightTxn> | undefined
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    const txn = txnOf(e)
+    if (txn === undefined) continue
+    if (TransactionStarted.is(e)) {
+      const { kind, argv, user, pid } = e.data
+      out ??= { ...s }
+      out[txn] = { txn, kind, argv, user, pid, started: markOf(e), last: { pos: e.pos, at: e.at, type: e.type, seq: e.seq }, steps: 0 }
+      continue
+    }
+    const cur = (out ?? s)[txn]
+    if (!cur) continue
+    out ??= { ...s }
+    if (TERMINAL.has(e.type)) delete out[txn]
+    else out[txn] = { txn: cur.txn, kind: cur.kind, argv: cur.argv, user: cur.user, pid: cur.pid, started: cur.started, last: { pos: e.pos, at: e.at, type: e.type, seq: e.seq }, steps: cur.steps + 1 }
+  }
+  return out ?? s
+}
+
+export const inflightProjection: Projection<InflightState> = { initial: {}, apply, applyAll }
 
 /** In-flight transactions, oldest first. */
 export const listInflight = (s: InflightState): InflightTxn[] => Object.values(s).sort((a, b) => a.started.pos - b.started.pos)

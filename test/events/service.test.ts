@@ -16,10 +16,11 @@ const roundTrip = Effect.gen(function* () {
   const stream = yield* Stream.runCollect(log.readStream("txn-1"))
   const range = yield* Stream.runCollect(log.readRange({ from: 2 }))
   const all = yield* Stream.runCollect(log.readAll())
+  const chunks = yield* Stream.runCollect(log.readChunks({ from: 2 }))
   const head = yield* log.head
   const version = yield* log.streamVersion("txn-1")
   const report = yield* log.verify
-  return { conflict, stream, range, all, head, version, report }
+  return { conflict, stream, range, all, chunks, head, version, report }
 })
 
 for (const [name, layer] of [
@@ -33,6 +34,7 @@ for (const [name, layer] of [
     t.same(r.stream.map((e) => e.seq), [1, 2])
     t.same(r.range.map((e) => e.pos), [2, 3])
     t.same(r.all.map((e) => e.type), ["TransactionStarted", "TransactionCompleted", "TransactionStarted"])
+    t.same([...r.chunks].map((c) => c.map((e) => e.pos)), [[2, 3]], "one batch of decoded events")
     t.equal(r.head.pos, 3)
     t.equal(r.version, 2)
     t.equal(r.report.ok, true)
