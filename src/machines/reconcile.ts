@@ -19,9 +19,9 @@ import { Adopted, Reconciled, SYSTEM_STREAM, type Drift, type SysrootSnapshot } 
 import { deployRoot } from "../io/sysroot/layout.js"
 import { stagedStatePath, writeStagedState } from "../io/sysroot/staged.js"
 import type { Deployment } from "../io/sysroot/types.js"
-import { deploymentId, deploymentsProjection, type DeploymentsState } from "../projections/deployments.js"
+import { deploymentId, type DeploymentsState } from "../projections/deployments.js"
 import { driftOf } from "../projections/drift.js"
-import { foldAsync } from "../projections/fold.js"
+import { logView } from "./runtime/log-view.js"
 import { readDiskSnapshot } from "./disk-snapshot.js"
 
 export { readDiskSnapshot }
@@ -57,7 +57,8 @@ export const reconcileLog = async (log: EventStore, sysroot: string, runDir?: st
     const r = await log.append(SYSTEM_STREAM, "any", [Adopted.make(snap)], { sync: true })
     return { adopted: true, drift: [], restaged: [], pos: r.head.pos }
   }
-  const p = await foldAsync(deploymentsProjection, log.readAll())
+  // Recovery folded the log a moment ago on this handle: this reads only what it appended.
+  const p = (await logView(log)).deployments
   const report = driftOf(p, snap, runDir !== undefined)
   const restaged: string[] = []
   const notes: Drift[] = []

@@ -67,12 +67,11 @@ export interface StatusReport {
 
 /** The log's modules, loaded only when the cache does not answer. */
 const logModules = async () => {
-  const [open, path, fold, deployments, inflight, lock, log, reconcile] = await Promise.all([
-    import("../events/open.js"), import("../events/path.js"), import("../projections/fold.js"), import("../projections/deployments.js"),
-    import("../projections/inflight.js"), import("./runtime/lock.js"), import("./runtime/log.js"), import("./reconcile.js"),
+  const [open, path, inflight, lock, log, reconcile, view] = await Promise.all([
+    import("../events/open.js"), import("../events/path.js"), import("../projections/inflight.js"), import("./runtime/lock.js"),
+    import("./runtime/log.js"), import("./reconcile.js"), import("./runtime/log-view.js"),
   ])
-  const folded = fold.combine({ deployments: deployments.deploymentsProjection, inflight: inflight.inflightProjection })
-  return { ...open, ...path, ...lock, ...log, ...reconcile, listInflight: inflight.listInflight, foldLog: (l: EventStore) => fold.foldAsync(folded, l.readAll()) }
+  return { ...open, ...path, ...lock, ...log, ...reconcile, listInflight: inflight.listInflight, foldLog: (l: EventStore) => view.logView(l) }
 }
 
 /** A GVariant value as plain JSON (json-glib's shape: dictionaries as objects, tuples as arrays). */
@@ -206,7 +205,7 @@ export const readStatus = async (o: { readonly sysroot: string; readonly runDir?
     let r: Awaited<ReturnType<typeof m.reconcileLog>>
     try {
       r = await m.reconcileLog(log, sysroot, runDir)
-      after = await m.foldLog(log)
+      after = await m.foldLog(log) // reconcile folded this handle already: only what it appended
     } finally {
       await log.close()
     }

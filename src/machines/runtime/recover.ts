@@ -15,11 +15,11 @@
 import type { EventStore } from "../../events/store.js"
 import type { Registry } from "../../events/registry.js"
 import { EventLogError } from "../../events/error.js"
-import { foldAsync } from "../../projections/fold.js"
-import { inflightProjection, listInflight } from "../../projections/inflight.js"
+import { listInflight } from "../../projections/inflight.js"
 import { conclude } from "./conclude.js"
 import { stepRoles, type TransactionDefinition } from "./definition.js"
 import { drive } from "./drive.js"
+import { logView } from "./log-view.js"
 import { TransactionError, messageOf } from "./error.js"
 import { sysrootPlace, type TransactionPlace } from "./place.js"
 import { readTxn, type RecordedTxn } from "./record.js"
@@ -113,7 +113,7 @@ export const recoverInflight = async (
   /** Who asks: "recover" itself, or the kind of transaction about to start. */
   by = "recover",
 ): Promise<RecoveryReport[]> => {
-  const inflight = listInflight(await foldAsync(inflightProjection, log.readAll()))
+  const inflight = listInflight((await logView(log)).inflight)
   const reports: RecoveryReport[] = []
   const unknown: string[] = []
   if (inflight.length === 0) return reports
