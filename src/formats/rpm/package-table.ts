@@ -237,8 +237,8 @@ export class PackageTable {
     const fileStart = new Int32Array(count + 1)
     const fileNames = new Int32Array(sum((c) => c.fileNames.length))
     const otherFlags: Record<number, string> = {}
-    const strings: string[] = []
-    let pkgs = 0, deps = 0, files = 0
+    const strings = ([] as string[]).concat(...tables.map((t) => t.c.strings)) // native copy, not a million pushes
+    let pkgs = 0, deps = 0, files = 0, base = 0
     const shift = (from: Int32Array, to: Int32Array, at: number, by: number) => {
       for (let k = 0; k < from.length; k++) {
         const v = from[k]!
@@ -246,8 +246,6 @@ export class PackageTable {
       }
     }
     for (const { c } of tables) {
-      const base = strings.length
-      for (const x of c.strings) strings.push(x)
       shift(c.pkgStrings, pkgStrings, pkgs * STRING_FIELDS.length, base)
       pkgNumbers.set(c.pkgNumbers, pkgs * NUMBER_FIELDS.length)
       shift(c.depStrings, depStrings, deps * 4, base)
@@ -261,6 +259,7 @@ export class PackageTable {
       pkgs += c.count
       deps += c.depBits.length
       files += c.fileNames.length
+      base += c.strings.length
     }
     return new PackageTable({ count, strings, pkgStrings, pkgNumbers, depStart, depStrings, depBits, fileStart, fileNames, otherFlags })
   }
