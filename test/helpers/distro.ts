@@ -6,11 +6,12 @@
  * with the test package writer.
  */
 import { execFile } from "node:child_process"
-import { existsSync, readdirSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { writePackage } from "../../src/formats/rpm/package-write.js"
 import { newcArchive } from "../../src/formats/rpm/cpio.js"
+import { sh, strata, tmp, type RunResult } from "./tmp.js"
 
 export const distroDir = join(process.cwd(), "fixtures", "distro", ".build")
 
@@ -102,4 +103,33 @@ export const buildDistro = async (): Promise<Distro> => {
     base2: BASE_PACKAGES.map((n) => v2[n]!),
     localRpms: { tool: loc["local-tool"]!, signed: loc["local-signed"]!, hostile: loc["hostile"]! },
   }
+}
+
+export interface ComposeWorkspace {
+  readonly d: Distro
+  readonly dir: string
+  readonly repo: string
+  readonly cachedir: string
+  /** Writes `treefile` (JSON, with `repos: ["fixture"]` unless given) as DIR/<ref>.json and composes it. */
+  readonly compose: (treefile: Record<string, unknown> & { ref: string }, env?: Record<string, string>) => RunResult
+}
+
+/**
+ * A scratch dir with an ostree repo (`mode`), a cachedir and the fixture distribution's
+ * version-1 `fixture.repo`, where treefiles are composed by the CLI — the set-up of the compose
+ * tests.
+ */
+export const composeWorkspace = async (t: { teardown: (fn: () => void) => void }, mode: "bare" | "archive" = "bare", prefix = "strata-compose-"): Promise<ComposeWorkspace> => {
+  const d = await buildDistro()
+  const dir = tmp(t, prefix)
+  const repo = join(dir, "repo")
+  const cachedir = join(dir, "cache")
+  sh("ostree", [`--repo=${repo}`, "init", `--mode=${mode}`])
+  writeFileSync(join(dir, "fixture.repo"), readFileSync(join(d.compose1, "fixture.repo")))
+  const compose = (treefile: Record<string, unknown> & { ref: string }, env: Record<string, string> = {}): RunResult => {
+    const p = join(dir, `${treefile.ref.replace(/\W/g, "-")}.json`)
+    writeFileSync(p, JSON.stringify({ repos: ["fixture"], ...treefile }))
+    return strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, p], { env })
+  }
+  return { d, dir, repo, cachedir, compose }
 }

@@ -9,8 +9,8 @@ import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, rea
 import { getAttributeSync, setAttributeSync } from "@napi-rs/xattr"
 import { breakHardlinks } from "../../src/io/compose/run-in-root.js"
 import { join } from "node:path"
-import { buildDistro } from "../helpers/distro.js"
-import { sh, strata, tmp } from "../helpers/tmp.js"
+import { composeWorkspace } from "../helpers/distro.js"
+import { sh, tmp } from "../helpers/tmp.js"
 
 const MARK = "appended-by-postprocess"
 
@@ -26,26 +26,17 @@ const snapshot = (dir: string, out = new Map<string, string>()): Map<string, str
 }
 
 t.test("a postprocess script writing packaged files in place leaves the import cache unchanged", async (t) => {
-  const d = await buildDistro()
-  const dir = tmp(t, "strata-compose-cache-")
-  const repo = join(dir, "repo")
-  const cachedir = join(dir, "cache")
-  sh("ostree", [`--repo=${repo}`, "init", "--mode=bare"])
-  writeFileSync(join(dir, "fixture.repo"), readFileSync(join(d.compose1, "fixture.repo")))
-  const treefile = (ref: string, postprocess: string[]): string => {
-    const p = join(dir, `${ref.replace(/\W/g, "-")}.json`)
-    writeFileSync(p, JSON.stringify({ ref, repos: ["fixture"], packages: ["filesystem setup busybox fixture-release", "hello"], postprocess }))
-    return p
-  }
+  const { cachedir, repo, compose } = await composeWorkspace(t, "bare", "strata-compose-cache-")
+  const treefile = (ref: string, postprocess: string[]) => ({ ref, packages: ["filesystem setup busybox fixture-release", "hello"], postprocess })
   // a plain compose fills the cache; its content is what every later compose must find
-  const clean = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, treefile("test/clean", [])])
+  const clean = compose(treefile("test/clean", []))
   t.equal(clean.status, 0, clean.stderr)
   const before = snapshot(join(cachedir, "imports"))
   t.ok(before.size > 0, "the import cache has files")
 
-  const edit = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, treefile("test/edited", [
+  const edit = compose(treefile("test/edited", [
     `#!/bin/sh\nset -e\necho ${MARK} >> /usr/bin/hello\nchmod 0700 /usr/bin/hello\nprintf '' > /usr/lib/os-release 2>/dev/null || printf '' > /usr/etc/os-release 2>/dev/null || true\n`,
-  ])])
+  ]))
   t.equal(edit.status, 0, edit.stderr)
   t.match(sh("ostree", [`--repo=${repo}`, "cat", "test/edited", "/usr/bin/hello"]), MARK, "the script's append is in the composed tree")
   t.match(sh("ostree", [`--repo=${repo}`, "ls", "test/edited", "/usr/bin/hello"]), /^-00700 /, "and its chmod")
@@ -54,7 +45,7 @@ t.test("a postprocess script writing packaged files in place leaves the import c
   t.same(changed, [], "no cache file changed content, mode or owner")
   t.notMatch(sh("ostree", [`--repo=${repo}`, "cat", "test/clean", "/usr/bin/hello"]), MARK, "the earlier commit is untouched")
 
-  const again = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, treefile("test/again", [])])
+  const again = compose(treefile("test/again", []))
   t.equal(again.status, 0, again.stderr)
   t.notMatch(sh("ostree", [`--repo=${repo}`, "cat", "test/again", "/usr/bin/hello"]), MARK, "a later compose from the cache has the package's own file")
   t.match(sh("ostree", [`--repo=${repo}`, "ls", "test/again", "/usr/bin/hello"]), /^-00755 /, "with the package's mode")
@@ -64,15 +55,8 @@ t.test("a postprocess script writing packaged files in place leaves the import c
 // FUSE is a property of the machine: without it apply.ts drops a written-through entry afterwards (rpm-apply.test.ts)
 const fuse = spawnSync("sh", ["-c", "test -c /dev/fuse && command -v rofiles-fuse"]).status === 0
 t.test("a package scriptlet appending to its own file in place: the commit has it, the import cache does not", { skip: fuse ? false : "no /dev/fuse or rofiles-fuse here" }, async (t) => {
-  const d = await buildDistro()
-  const dir = tmp(t, "strata-compose-cache-")
-  const repo = join(dir, "repo")
-  const cachedir = join(dir, "cache")
-  sh("ostree", [`--repo=${repo}`, "init", "--mode=bare"])
-  writeFileSync(join(dir, "fixture.repo"), readFileSync(join(d.compose1, "fixture.repo")))
-  const treefile = join(dir, "appender.json")
-  writeFileSync(treefile, JSON.stringify({ ref: "test/appender", repos: ["fixture"], packages: ["filesystem setup busybox fixture-release appender"] }))
-  const r = strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, treefile])
+  const { cachedir, repo, compose } = await composeWorkspace(t, "bare", "strata-compose-cache-")
+  const r = compose({ ref: "test/appender", packages: ["filesystem setup busybox fixture-release appender"] })
   t.equal(r.status, 0, r.stderr)
   t.equal(sh("ostree", [`--repo=${repo}`, "cat", "test/appender", "/usr/share/appender/data"]), "appender original\nappended by %post\n", "the %post's append is in the commit")
   const entries = readdirSync(join(cachedir, "imports")).map((e) => join(cachedir, "imports", e, "usr/share/appender/data")).filter((p) => existsSync(p))

@@ -6,23 +6,13 @@
  */
 import t from "tap"
 import { spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
-import { buildDistro } from "../helpers/distro.js"
-import { sh, strata, tmp } from "../helpers/tmp.js"
+import { composeWorkspace } from "../helpers/distro.js"
+import { sh } from "../helpers/tmp.js"
 
 t.test("compose runs the tree's dracut, honours initramfs-args and no-initramfs", async (t) => {
-  const d = await buildDistro()
-  const dir = tmp(t, "strata-compose-initramfs-")
-  const repo = join(dir, "repo")
-  const cachedir = join(dir, "cache")
-  sh("ostree", [`--repo=${repo}`, "init", "--mode=bare"])
-  writeFileSync(join(dir, "fixture.repo"), readFileSync(join(d.compose1, "fixture.repo")))
-  const compose = (ref: string, extra: Record<string, unknown>, packages = "filesystem setup busybox fixture-release kernel") => {
-    const p = join(dir, `${ref.replace(/\W/g, "-")}.json`)
-    writeFileSync(p, JSON.stringify({ ref, repos: ["fixture"], packages: [packages], ...extra }))
-    return strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, p])
-  }
+  const w = await composeWorkspace(t, "bare", "strata-compose-initramfs-")
+  const { repo } = w
+  const compose = (ref: string, extra: Record<string, unknown>, packages = "filesystem setup busybox fixture-release kernel") => w.compose({ ref, packages: [packages], ...extra })
   const ostree = (...args: string[]) => spawnSync("ostree", [`--repo=${repo}`, ...args], { encoding: "utf8" })
   const kver = (ref: string): string => ostree("show", "--print-metadata-key=ostree.linux", ref).stdout.trim().replace(/^'|'$/g, "")
   const image = (ref: string) => ostree("cat", ref, `/usr/lib/modules/${kver(ref)}/initramfs.img`)

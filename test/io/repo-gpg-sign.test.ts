@@ -7,7 +7,7 @@ import t from "tap"
 import { spawnSync } from "node:child_process"
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { buildDistro } from "../helpers/distro.js"
+import { composeWorkspace } from "../helpers/distro.js"
 import { sh, strata, tmp } from "../helpers/tmp.js"
 
 /** A GNUPGHOME with one unprotected signing key, and a homedir with its public key for ostree. */
@@ -52,18 +52,10 @@ t.test("repo gpg-sign: ostree finds a good signature; --delete removes it; an un
 })
 
 t.test("compose gpg-key: the commit is signed before its ref moves; a key gpg cannot use leaves no ref and no commit", async (t) => {
-  const d = await buildDistro()
-  const dir = tmp(t, "strata-compose-gpg-")
-  const key = makeKey(dir)
-  const repo = join(dir, "repo")
-  const cachedir = join(dir, "cache")
-  sh("ostree", [`--repo=${repo}`, "init", "--mode=bare"])
-  writeFileSync(join(dir, "fixture.repo"), readFileSync(join(d.compose1, "fixture.repo")))
-  const compose = (ref: string, gpgKey: string) => {
-    const p = join(dir, `${ref.replace(/\W/g, "-")}.json`)
-    writeFileSync(p, JSON.stringify({ ref, repos: ["fixture"], packages: ["filesystem setup busybox fixture-release"], "gpg-key": gpgKey }))
-    return strata(["compose", "tree", "--repo", repo, "--cachedir", cachedir, p], { env: key.env })
-  }
+  const w = await composeWorkspace(t, "bare", "strata-compose-gpg-")
+  const key = makeKey(w.dir)
+  const { repo } = w
+  const compose = (ref: string, gpgKey: string) => w.compose({ ref, packages: ["filesystem setup busybox fixture-release"], "gpg-key": gpgKey }, key.env)
   const ok = compose("test/signed", key.fpr)
   t.equal(ok.status, 0, ok.stderr)
   t.match(showSigs(repo, "test/signed", key.verify), /Found 1 signature:[\s\S]*Good signature/)
