@@ -12,9 +12,9 @@
  */
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { S_IFMT, S_IFLNK, type Checksum } from "../../formats/ostree/index.js"
-import { loadCommit, loadDirmeta, readContentObject } from "../repo/object-read.js"
+import { loadCommit, loadDirmeta, loadDirtree, readContentObject } from "../repo/object-read.js"
 import type { Repo } from "../repo/repo.js"
-import { lookupPath, rootNode, type TreeNode } from "../repo/tree-path.js"
+import { childPath, lookupPath, rootNode, type TreeNode } from "../repo/tree-path.js"
 import { sysFsError } from "../sysroot/error.js"
 
 const euid = process.geteuid?.() ?? -1
@@ -28,16 +28,26 @@ const exists = (p: string): boolean => {
   }
 }
 
-/** Writes one commit entry (`node`) at `dst`, replacing whatever is there unless it is a directory being kept. */
-const writeEntry = async (repo: Repo, node: TreeNode, dst: string): Promise<void> => {
+/**
+ * Writes one commit entry (`node`) at `dst`, replacing whatever is there unless it is a directory
+ * being kept. A directory that replaces a file is written with everything inside it (the diff
+ * lists only the path whose type changed); `deep` does the same for everything below.
+ */
+const writeEntry = async (repo: Repo, node: TreeNode, dst: string, deep = false): Promise<void> => {
   try {
     if (node.kind === "dir") {
       const meta = await loadDirmeta(repo, node.meta)
       const st = exists(dst) ? lstatSync(dst) : undefined
-      if (st && !st.isDirectory()) rmSync(dst, { force: true })
-      if (!st || !st.isDirectory()) mkdirSync(dst, { mode: 0o700 })
+      const typeChanged = st !== undefined && !st.isDirectory()
+      if (typeChanged) rmSync(dst, { force: true })
+      if (!st || typeChanged) mkdirSync(dst, { mode: 0o700 })
       if (euid === 0) chownSync(dst, meta.uid, meta.gid)
       chmodSync(dst, meta.mode & 0o7777)
+      if (typeChanged || deep) {
+        const dt = await loadDirtree(repo, node.tree)
+        for (const f of dt.files) await writeEntry(repo, { kind: "file", path: childPath(node.path, f.name), csum: f.checksum }, `${dst}/${f.name}`, true)
+        for (const d of dt.dirs) await writeEntry(repo, { kind: "dir", path: childPath(node.path, d.name), tree: d.tree, meta: d.meta }, `${dst}/${d.name}`, true)
+      }
       return
     }
     const obj = await readContentObject(repo, node.csum, true)

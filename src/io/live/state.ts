@@ -15,7 +15,7 @@
  * test can stand a bind mount of a deployment in for `/` inside a private mount namespace. It is
  * read only where the booted deployment is detected and where the live overlay goes.
  */
-import { readFileSync } from "node:fs"
+import { readFileSync, realpathSync } from "node:fs"
 import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { readRef, writeRefNow } from "../repo/refs.js"
@@ -31,7 +31,11 @@ export const LIVE_REF = "rpmostree/live-apply"
 export const LIVE_REF_INPROGRESS = "rpmostree/live-apply-inprogress"
 const STAMP = "rpmostree-is-live.stamp"
 
-export const liveRoot = (): string => process.env["STRATA_LIVE_ROOT"] || "/"
+/** Resolved, because /proc/self/mountinfo names mount points by their real path. */
+export const liveRoot = (): string => {
+  const given = process.env["STRATA_LIVE_ROOT"]
+  return given ? realpathSync(given) : "/"
+}
 
 const idOf = (d: DeploymentId): string => `${d.checksum}.${d.serial}`
 export const runstateDir = (runDir: string, d: DeploymentId): string => join(runDir, "ostree", "deployment-state", idOf(d))
