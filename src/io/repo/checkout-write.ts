@@ -9,7 +9,7 @@ import {
   chmodSync, chownSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, mkdirSync,
   openSync, rmSync, symlinkSync, unlinkSync, writeSync,
 } from "node:fs"
-import { S_IFMT, S_IFREG, xattrName, type Checksum, type Dirmeta, type Dirtree, type FileMeta } from "../../formats/ostree/index.js"
+import { S_IFLNK, S_IFMT, S_IFREG, xattrName, type Checksum, type Dirmeta, type Dirtree, type FileMeta } from "../../formats/ostree/index.js"
 import { RepoError, fsError } from "./error.js"
 import { objectPath, readContentObjectSync, type RepoAt } from "./object-read.js"
 import type { VerifiedCache } from "./verified-cache.js"
@@ -128,7 +128,9 @@ export const checkoutFile = (ctx: WriteCtx, csum: Checksum, dest: string): void 
         const obj = readContentObjectSync(ctx.repo, csum, true)
         ctx.verified.add(csum)
         ctx.cache?.add(csum)
-        if ((obj.meta.mode & S_IFMT) === S_IFREG && obj.data.length === 0) ctx.copyInstead.add(csum)
+        const fmt = obj.meta.mode & S_IFMT
+        // bare-user stores a symlink as a regular file: it is created as a symlink, not linked.
+        if ((fmt === S_IFREG && obj.data.length === 0) || (fmt === S_IFLNK && ctx.repo.mode === "bare-user")) ctx.copyInstead.add(csum)
       }
       if (!ctx.copyInstead.has(csum)) {
         clearForUnion(ctx, dest)

@@ -4,9 +4,10 @@
  * object read is verified first, so a corrupted object is refused rather than checked out.
  */
 import { existsSync, rmSync } from "node:fs"
-import { S_IFMT, S_IFREG, type Checksum, type Dirmeta } from "../../formats/ostree/index.js"
+import { S_IFLNK, S_IFMT, S_IFREG, parseBareUserMeta, type Checksum, type Dirmeta } from "../../formats/ostree/index.js"
 import { RepoError } from "./error.js"
-import { loadCommit, loadDirmetaSync, loadDirtreeSync, readContentObjectSync } from "./object-read.js"
+import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
+import { xattrBinding } from "./xattr.js"
 import { resolveRev } from "./refs.js"
 import { poolMinFiles, runVerifyPool, workerCount } from "./import-pool.js"
 import { openVerifiedCache } from "./verified-cache.js"
@@ -102,6 +103,25 @@ const verifyAhead = async (ctx: Ctx, plan: PlannedDir): Promise<void> => {
     for (const [, d] of p.dirs) collect(d)
   }
   collect(plan)
+  const objects = ctx.repo.mode === "bare-user" ? [...all] : []
+  await verifyObjects(ctx, all)
+  if (ctx.repo.mode === "bare-user") markStoredSymlinks(ctx, objects)
+}
+
+/**
+ * bare-user stores a symlink as a regular file holding its target, its real mode in the
+ * `user.ostreemeta` xattr: a hardlink to it would check out a file, so it is created as a
+ * symlink instead (as ostree does). One getxattr per object, in this mode only.
+ */
+const markStoredSymlinks = (ctx: Ctx, objects: ReadonlyArray<Checksum>): void => {
+  for (const c of objects) {
+    if (ctx.copyInstead.has(c)) continue
+    const raw = xattrBinding().getAttributeSync(objectPath(ctx.repo, c, "file"), "user.ostreemeta")
+    if (raw && (parseBareUserMeta(raw).mode & S_IFMT) === S_IFLNK) ctx.copyInstead.add(c)
+  }
+}
+
+const verifyObjects = async (ctx: Ctx, all: Set<Checksum>): Promise<void> => {
   // Objects verified before and unchanged since (same inode, size, mtime, mode, owner) are not hashed again.
   // A verified size-0 object is an empty regular file (symlink objects are never empty).
   const cache = ctx.cache!
