@@ -174,6 +174,7 @@ const readCache = (dir: string): { meta: CacheMeta; table: PackageTable } | unde
 const commitCache = async (dir: string, meta: CacheMeta, writer: TableFileWriter): Promise<void> => {
   await writer.finish()
   renameSync(writer.path, join(dir, CACHE_FILE))
+  rmSync(join(dir, "packages.msgpack"), { force: true }) // cache versions ≤ 3
   writeFileSync(`${dir}/.meta.json.${process.pid}`, JSON.stringify(meta))
   renameSync(`${dir}/.meta.json.${process.pid}`, join(dir, "meta.json"))
 }
