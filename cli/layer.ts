@@ -64,8 +64,8 @@ const requireBooted = async (args: Parsed): Promise<void> => {
 export const install: Command = {
   path: ["install"],
   summary: "Layer packages (names from the deployment's repositories, or ./FILE.rpm) onto a new deployment",
-  usage: "PACKAGE|./FILE.rpm... [--idempotent] [--allow-inactive] [--apply-live] [--os=STATEROOT] [--json] [--sysroot PATH] [--run-dir DIR]",
-  options: { ...common, idempotent: { type: "boolean" }, "allow-inactive": { type: "boolean" }, "apply-live": { type: "boolean" } },
+  usage: "PACKAGE|./FILE.rpm... [--idempotent] [--allow-inactive] [-A|--apply-live] [--os=STATEROOT] [--json] [--sysroot PATH] [--run-dir DIR]",
+  options: { ...common, idempotent: { type: "boolean" }, "allow-inactive": { type: "boolean" }, "apply-live": { type: "boolean", short: "A" } },
   run: async (args) => {
     if (!args.positionals.length) throw usage("install", "missing PACKAGE")
     const live = flag(args.values["apply-live"])

@@ -40,4 +40,7 @@ export const applyLive: Command = {
   },
 }
 
-export const liveCommands: ReadonlyArray<Command> = [applyLive]
+/** rpm-ostree's older spelling, `rpm-ostree ex apply-live`. */
+export const exApplyLive: Command = { ...applyLive, path: ["ex", "apply-live"], summary: "Same as apply-live (rpm-ostree's older `ex apply-live`)" }
+
+export const liveCommands: ReadonlyArray<Command> = [applyLive, exApplyLive]

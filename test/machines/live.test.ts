@@ -21,7 +21,7 @@ t.test("apply-live: the staged install appears in the running /usr; the deployme
   const staged = (await deployments(w.S, true)).find((d) => d.staged)!.checksum
   const before = fingerprint(w.D, notEtc)
   const etcBefore = fingerprint(join(w.D, "etc"))
-  const ns = inNamespace(w, [{ args: ["apply-live"] }, { args: ["status", "--json"] }, { args: ["apply-live"] }, { args: ["status"] }])
+  const ns = inNamespace(w, [{ args: ["apply-live"] }, { args: ["status", "--json"] }, { args: ["ex", "apply-live"] }, { args: ["status"] }])
   const [apply, json, again, text] = ns.runs
   t.equal(apply!.status, 0, apply!.stderr)
   t.match(apply!.stdout, /Added:\n  hello-1\.0-1\.noarch\nSuccessfully updated running filesystem tree\./)
@@ -44,10 +44,10 @@ t.test("apply-live: the staged install appears in the running /usr; the deployme
   t.equal(readFileSync(join(w.S, "ostree/repo/refs/heads/rpmostree/live-apply"), "utf8").trim(), staged, "rpmostree/live-apply names the live commit")
 })
 
-t.test("install --apply-live twice: the second apply goes onto the same overlay", async (t) => {
+t.test("install --apply-live, then -A: the second apply goes onto the same overlay", async (t) => {
   const w = await makeLiveWorld(t, sysrootTmp(t))
   const before = fingerprint(w.D, notEtc)
-  const ns = inNamespace(w, [{ args: ["install", "--apply-live", "hello"] }, { args: ["install", "--apply-live", "world"] }, { args: ["status", "--json"] }])
+  const ns = inNamespace(w, [{ args: ["install", "--apply-live", "hello"] }, { args: ["install", "-A", "world"] }, { args: ["status", "--json"] }])
   const [one, two, json] = ns.runs
   t.equal(one!.status, 0, one!.stderr)
   t.match(one!.stdout, /Staged testos-[0-9a-f]+\.\d+[\s\S]*Added:\n  hello-1\.0-1\.noarch\nSuccessfully updated/)
