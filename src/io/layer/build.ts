@@ -21,7 +21,6 @@ import { checkout } from "../repo/checkout.js"
 import { commitTree } from "../repo/commit.js"
 import { adoptAsCheckout } from "../repo/adopt-tree.js"
 import { preparedTreePath } from "../sysroot/prepared-tree.js"
-import { scanDevino } from "../repo/devino.js"
 import { rofilesAvailable } from "../rpm/bwrap-mounts.js"
 import { loadCommit } from "../repo/object-read.js"
 import { openRepo } from "../repo/repo.js"
@@ -158,7 +157,7 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
     // scriptlets run on a rofiles-fuse view (as rpm-ostree does); without it, the base is
     // checked out as copies instead (slower, as safe).
     const rofiles = rofilesAvailable()
-    await checkout(repo, { rev: o.base, destination: work, ...(rofiles ? {} : { forceCopy: true }) })
+    const { devino } = await checkout(repo, { rev: o.base, destination: work, reportDevino: true, ...(rofiles ? {} : { forceCopy: true }) })
     let installed: Header[] = []
     let r: Resolution = { install: [], erase: [], removed: [], replaced: [], inactive: [] }
     if (hasPackageChanges(state)) {
@@ -206,8 +205,9 @@ export const buildLayeredCommit = async (o: BuildLayerOptions): Promise<BuildLay
       parent: o.base,
       trees: [{ dir: work }],
       // the base's files are still hardlinks to their objects: committed unread (ostree's
-      // --link-checkout-speedup); only what the packages added or changed is hashed
-      devino: scanDevino(repo),
+      // --link-checkout-speedup, with the inodes the checkout verified rather than a scan of the
+      // repository); only what the packages added or changed is hashed
+      devino: devino ?? new Map(),
       metadata: layerCommitMetadata({
         base: baseCommit.metadata,
         requested: [...state.requested, ...state.requestedLocal.map((l) => l.nevra)],

@@ -3,7 +3,7 @@
  * store where the mode allows (`-H`: bare repos, and bare-user with `-U`), else copies. Every
  * object read is verified first, so a corrupted object is refused rather than checked out.
  */
-import { existsSync, rmSync } from "node:fs"
+import { existsSync, rmSync, statSync } from "node:fs"
 import { S_IFLNK, S_IFMT, S_IFREG, parseBareUserMeta, type Checksum, type Dirmeta } from "../../formats/ostree/index.js"
 import { RepoError } from "./error.js"
 import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
@@ -11,6 +11,7 @@ import { xattrBinding } from "./xattr.js"
 import { resolveRev } from "./refs.js"
 import { poolMinFiles, runVerifyPool, workerCount } from "./import-pool.js"
 import { openVerifiedCache } from "./verified-cache.js"
+import { devinoKey, type DevinoCache } from "./devino.js"
 import { checkoutDir, checkoutFile, type PlannedDir, type WriteCtx } from "./checkout-write.js"
 import type { Repo } from "./repo.js"
 
@@ -27,6 +28,18 @@ export interface CheckoutOptions {
   readonly subpath?: string
   /** --force-copy: never hardlink. */
   readonly forceCopy?: boolean
+  /**
+   * Also return the devino cache of the hardlinked files (device:inode → checksum), known from
+   * the verification every hardlink checkout does anyway — for committing the tree again with
+   * ostree's --link-checkout-speedup without scanning the whole repository (layering).
+   */
+  readonly reportDevino?: boolean
+}
+
+export interface CheckoutResult {
+  readonly commit: Checksum
+  /** With `reportDevino` and hardlinks: every linked object by device and inode. */
+  readonly devino?: DevinoCache
 }
 
 type Ctx = WriteCtx & { readonly repo: Repo }
@@ -37,7 +50,7 @@ const canHardlink = (repo: Repo, opts: CheckoutOptions): boolean => {
   return !!opts.userMode // bare-user, bare-user-only: their objects are user-mode files
 }
 
-export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ commit: Checksum }> => {
+export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<CheckoutResult> => {
   const commitCsum = await resolveRev(repo, opts.rev, async (c) => (await loadCommit(repo, c)).parent)
   const commit = await loadCommit(repo, commitCsum)
   const hardlink = canHardlink(repo, opts)
@@ -89,7 +102,19 @@ export const checkout = async (repo: Repo, opts: CheckoutOptions): Promise<{ com
     await started?.close()
   }
   ctx.cache?.flush()
-  return { commit: commitCsum }
+  return { commit: commitCsum, ...(opts.reportDevino && hardlink ? { devino: linkedDevino(ctx) } : {}) }
+}
+
+/** The hardlinked objects by device and inode: each was verified (so its inode recorded) before it was linked. */
+const linkedDevino = (ctx: Ctx): DevinoCache => {
+  const out = new Map<string, Checksum>()
+  const dev = statSync(`${ctx.repo.path}/objects`).dev
+  for (const c of ctx.verified) {
+    if (ctx.copyInstead.has(c)) continue
+    const ino = ctx.cache!.inode(c)
+    if (ino !== undefined) out.set(devinoKey(dev, ino), c)
+  }
+  return out
 }
 
 /**

@@ -70,6 +70,11 @@ const unchangedOrThrow = (path: string, rec: Buffer, o: number): boolean => {
 export interface VerifiedCache {
   /** The object's size if it was verified and is still the same inode, size, mtime, mode and owner; else undefined. */
   readonly verifiedSize: (csum: Checksum) => number | undefined
+  /**
+   * The inode number recorded for an object this process verified or added (a checkout's hardlink
+   * targets: what the layered commit's devino cache needs, without an lstat per object).
+   */
+  readonly inode: (csum: Checksum) => number | undefined
   /** Notes a freshly verified or written object (its current inode state), unless already known as such. */
   readonly add: (csum: Checksum) => void
   /** Appends what was added; a failure to record never fails the operation. */
@@ -94,6 +99,10 @@ export const openVerifiedCache = (repo: Repo): VerifiedCache => {
       const k = known.get(csum)
       if (!k || !unchanged(objectPath(repo, csum, "file"), k[0], k[1])) return undefined
       return u64(k[0], k[1] + 40)
+    },
+    inode: (csum) => {
+      const k = known.get(csum)
+      return k ? u64(k[0], k[1] + 32) : undefined
     },
     add: (csum) => {
       if (repo.mode === "archive") return
