@@ -1,6 +1,7 @@
 /**
  * The batch reader (`readChunks`) on both backends: every event once, in position order, in
- * non-empty batches that split where the storage batches do (1000); ranges; the empty log; the
+ * non-empty batches that split where the storage batches do (1000 entries, or 1 MiB: these
+ * small events hit the count first); ranges; the empty log; the
  * per-event readers agree with it; and a log whose hash chain was broken behind the reader's back
  * is still read, but `verify` (`strata log verify`) reports it.
  */
