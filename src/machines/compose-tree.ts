@@ -14,7 +14,7 @@ import { hostBasearch } from "../io/rpm/repos.js"
 import { openRepo } from "../io/repo/repo.js"
 import { loadCommit } from "../io/repo/object-read.js"
 import { readRef } from "../io/repo/refs.js"
-import { resolvePackages, metadataCacheDir, type ResolvedPackage } from "../io/compose/resolve.js"
+import { resolvePackages, metadataCacheDir, type ResolvedPackage, type RpmmdRepo } from "../io/compose/resolve.js"
 import { inputHash } from "../io/compose/inputhash.js"
 import { resolveLayers } from "../io/compose/layers.js"
 import { expandDate, nextVersion } from "../io/compose/metadata.js"
@@ -86,7 +86,8 @@ export const composeTree = async (o: ComposeTreeOptions): Promise<ComposeTreeRes
     throw composeError("compose", "NotFound", `not an OSTree repository: ${(e as Error).message}`, repoPath)
   }
   const cachedir = resolve(o.cachedir ?? defaultCachedir(repoPath))
-  const packages = await resolvePackages({ treefile, treefilePath: o.treefile, metadataCache: metadataCacheDir(cachedir) })
+  const rpmmdRepos: RpmmdRepo[] = []
+  const packages = await resolvePackages({ treefile, treefilePath: o.treefile, metadataCache: metadataCacheDir(cachedir), onRepo: (r) => rpmmdRepos.push(r) })
   if (o.dryRun) return { kind: "dry-run", packages }
   const extra = o.addMetadata ?? {}
   const readFile = (p: string): Buffer => {
@@ -125,6 +126,7 @@ export const composeTree = async (o: ComposeTreeOptions): Promise<ComposeTreeRes
         packages: JSON.stringify(packages), cachedir, workdir, inputhash, ...(version !== undefined ? { version } : {}),
         extraMetadata: JSON.stringify(extra), timestamp: timestamp.toString(), ...(unchanged ? { unchanged } : {}),
         ...(layers.length ? { layers: JSON.stringify(layers) } : {}),
+        rpmmdRepos: JSON.stringify(rpmmdRepos),
       }
     },
   })

@@ -34,6 +34,8 @@ export const composeRequestFields = {
   timestamp: Schema.String,
   /** ostree-layers / ostree-override-layers resolved to commits (OstreeLayer[]), JSON; absent when none. */
   layers: Schema.optionalKey(Schema.String),
+  /** The repositories resolution used (RpmmdRepo[]), JSON: `rpmostree.rpmmd-repos`; absent in older logs. */
+  rpmmdRepos: Schema.optionalKey(Schema.String),
   /** Found under the lock: the ref's commit already has this input hash (a concurrent compose made it). */
   unchanged: Schema.optionalKey(Schema.Boolean),
 }

@@ -14,7 +14,9 @@ import { closeSync, existsSync, lstatSync, openSync, writeSync, fsyncSync } from
 import { lstat } from "node:fs/promises"
 import { join } from "node:path"
 import type { Checksum, ObjectType } from "../../formats/ostree/index.js"
-import type { Variant } from "../../formats/gvariant/index.js"
+import { glibDict, type Variant } from "../../formats/gvariant/index.js"
+import { rpmmdReposVariant } from "./metadata.js"
+import type { RpmmdRepo } from "./resolve.js"
 import { commitTree } from "../repo/commit.js"
 import { loadCommit, objectPath } from "../repo/object-read.js"
 import { deleteObject } from "../repo/object-delete.js"
@@ -71,6 +73,15 @@ export const writeComposeCommit = async (o: WriteCommitOptions): Promise<Checksu
     ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
   })
   return commit
+}
+
+/** `repo-metadata: detached`: rpmostree.rpmmd-repos in the commit's detached metadata (replacing an earlier run's). */
+export const writeDetachedRpmmdRepos = async (repoPath: string, commit: Checksum, repos: ReadonlyArray<RpmmdRepo>): Promise<void> => {
+  const { parseDetached, readDetachedBytes, serializeDetached, writeDetachedBytes } = await import("../remote/detached-meta.js")
+  const repo = await openRepo(repoPath)
+  const existing = await readDetachedBytes(repo, commit)
+  const meta = (existing ? parseDetached(existing, `${commit}.commitmeta`) : []).filter(([k]) => k !== "rpmostree.rpmmd-repos")
+  await writeDetachedBytes(repo, commit, serializeDetached(glibDict([...meta, ["rpmostree.rpmmd-repos", rpmmdReposVariant(repos)] as const])))
 }
 
 /** Signs the compose's commit with the treefile's `gpg-key` (gpg's default homedir: GNUPGHOME). */

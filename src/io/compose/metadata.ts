@@ -6,7 +6,7 @@
  * written here except integer add-commit-metadata values is endian-neutral (strings, booleans,
  * arrays of strings), so the bytes are the same either way.
  */
-import { variant, type Variant } from "../../formats/gvariant/index.js"
+import { glibDict, variant, type Variant } from "../../formats/gvariant/index.js"
 import type { JsonValue, Treefile } from "../../formats/treefile.js"
 import { pkglistVariant, type PkgEntry } from "../../formats/rpmostree/pkglist.js"
 
@@ -51,6 +51,20 @@ export const jsonVariant = (v: JsonValue): Variant => {
   return variant("s", JSON.stringify(v))
 }
 
+/**
+ * `rpmostree.rpmmd-repos` (aa{sv}: id, timestamp): the repositories a compose used and when their
+ * metadata was generated. rpm-ostree byte-swaps compose metadata to big-endian, and its readers
+ * (status -v, db diff) swap a base commit's values back, so the timestamp is stored as the
+ * big-endian bytes of the number — what an rpm-ostree compose commit holds.
+ */
+export const rpmmdReposVariant = (repos: ReadonlyArray<{ readonly id: string; readonly timestamp: number }>): Variant => {
+  const be = Buffer.alloc(8)
+  return variant("aa{sv}", repos.map((r) => {
+    be.writeBigUInt64BE(BigInt(r.timestamp))
+    return glibDict([["id", variant("s", r.id)], ["timestamp", variant("t", be.readBigUInt64LE())]])
+  }))
+}
+
 export interface CommitMetadataInput {
   readonly treefile: Treefile
   readonly version?: string
@@ -59,6 +73,8 @@ export interface CommitMetadataInput {
   readonly kver?: string
   /** --add-metadata-string K=V */
   readonly extra?: Readonly<Record<string, string>>
+  /** The repositories resolution used: `rpmostree.rpmmd-repos` unless `repo-metadata` is detached or disabled. */
+  readonly rpmmdRepos?: ReadonlyArray<{ readonly id: string; readonly timestamp: number }>
 }
 
 export const commitMetadata = (i: CommitMetadataInput): Array<readonly [string, Variant]> => {
@@ -66,6 +82,7 @@ export const commitMetadata = (i: CommitMetadataInput): Array<readonly [string, 
   for (const [k, v] of Object.entries(i.treefile["add-commit-metadata"] ?? {})) out.set(k, jsonVariant(v))
   for (const [k, v] of Object.entries(i.extra ?? {})) out.set(k, variant("s", v))
   if (i.version !== undefined) out.set("version", variant("s", i.version))
+  if (i.rpmmdRepos && (i.treefile["repo-metadata"] ?? "inline") === "inline") out.set("rpmostree.rpmmd-repos", rpmmdReposVariant(i.rpmmdRepos))
   out.set("rpmostree.inputhash", variant("s", i.inputhash))
   out.set("rpmostree.rpmdb.pkglist", pkglistVariant(i.pkglist))
   if (i.kver) {

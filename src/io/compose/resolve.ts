@@ -38,6 +38,15 @@ export interface ResolveOptions {
   readonly treefilePath: string
   /** Repository metadata cache root (default: none). */
   readonly metadataCache?: string
+  /** Hears of each repository the resolution loaded: its id and when its metadata was generated (rpmostree.rpmmd-repos). */
+  readonly onRepo?: (repo: RpmmdRepo) => void
+}
+
+/** A repository a compose used, as `rpmostree.rpmmd-repos` records it. */
+export interface RpmmdRepo {
+  readonly id: string
+  /** repomd's newest timestamp, seconds since the epoch (0 when it gives none). */
+  readonly timestamp: number
 }
 
 /** createrepo_c writes the pkgid with the repository's checksum type; its length tells which. */
@@ -46,7 +55,7 @@ const checksumType = (hex: string): string => (hex.length === 128 ? "sha512" : h
 export const nevraOf = (p: { name: string; epoch: string; version: string; release: string; arch: string }): string =>
   `${p.name}-${p.epoch && p.epoch !== "0" ? `${p.epoch}:` : ""}${p.version}-${p.release}.${p.arch}`
 
-export const resolvePackages = async ({ treefile: tf, treefilePath, metadataCache }: ResolveOptions): Promise<ResolvedPackage[]> => {
+export const resolvePackages = async ({ treefile: tf, treefilePath, metadataCache, onRepo }: ResolveOptions): Promise<ResolvedPackage[]> => {
   const op = "compose resolve"
   const vars: Record<string, string> = { basearch: tf.basearch, arch: tf.basearch, ...(tf.releasever !== undefined ? { releasever: tf.releasever } : {}) }
   const configs = await loadRepoConfigs({ reposDir: dirname(treefilePath), vars }).catch((e) => {
@@ -63,6 +72,7 @@ export const resolvePackages = async ({ treefile: tf, treefilePath, metadataCach
   for (const id of wanted) {
     const repo = configs.find((c) => c.id === id)!
     const index = await loadRepo({ repo, ...(metadataCache ? { cacheDir: metadataCache } : {}) })
+    onRepo?.({ id, timestamp: index.generated ?? 0 })
     // the URL each package is fetched from is kept with its record
     const packages = index.packages.map((p) => Object.assign(Object.create(null) as object, p, { strataRepo: id, strataUrl: joinUrl(index.baseurl, p.location) }) as MdPackage)
     addMdRepo(pool, { name: id, priority: repo.priority, packages })

@@ -12,12 +12,12 @@ import { catFiles } from "../repo/cat.js"
 import { openRepo } from "../repo/repo.js"
 import { pkglistOfTree } from "../rpm/rpmdb-pkglist.js"
 import { assembleRoot } from "./assemble.js"
-import { commitMarker, moveRef, signComposeCommit, writeComposeCommit } from "./commit.js"
+import { commitMarker, moveRef, signComposeCommit, writeComposeCommit, writeDetachedRpmmdRepos } from "./commit.js"
 import { cachedPackagePath, downloadPackages } from "./download.js"
 import { commitMetadata } from "./metadata.js"
 import { applyOstreeLayers, type OstreeLayer } from "./layers.js"
 import { postprocess } from "./postprocess.js"
-import type { ResolvedPackage } from "./resolve.js"
+import type { ResolvedPackage, RpmmdRepo } from "./resolve.js"
 
 /** What every compose step is given: the transaction's request (ComposeRequested's payload). */
 export interface ComposeRequest {
@@ -36,6 +36,8 @@ export interface ComposeRequest {
   readonly unchanged?: boolean
   /** OstreeLayer[] as JSON (layers.ts) */
   readonly layers?: string
+  /** RpmmdRepo[] as JSON (resolve.ts) */
+  readonly rpmmdRepos?: string
 }
 
 export const rootfsOf = (workdir: string): string => join(workdir, "rootfs")
@@ -112,6 +114,7 @@ export const commitEffect = async (r: ComposeRequest & { kver?: string }): Promi
   const tf = treefileOf(r)
   const root = rootfsOf(r.workdir)
   const since = commitMarker(r.workdir)
+  const rpmmdRepos = r.rpmmdRepos !== undefined ? (JSON.parse(r.rpmmdRepos) as RpmmdRepo[]) : undefined
   const metadata = commitMetadata({
     treefile: tf,
     ...(r.version !== undefined ? { version: r.version } : {}),
@@ -119,8 +122,12 @@ export const commitEffect = async (r: ComposeRequest & { kver?: string }): Promi
     pkglist: pkglistOfTree(root),
     ...(r.kver ? { kver: r.kver } : {}),
     extra: JSON.parse(r.extraMetadata) as Record<string, string>,
+    ...(rpmmdRepos ? { rpmmdRepos } : {}),
   })
   const commit = await writeComposeCommit({ repo: r.repo, root, parent: r.parent || null, metadata, timestamp: BigInt(r.timestamp) })
+  // repo-metadata: detached puts rpmostree.rpmmd-repos in the commit's detached metadata instead
+  // (written before any signature, which is appended to that same dict)
+  if (rpmmdRepos && tf["repo-metadata"] === "detached") await writeDetachedRpmmdRepos(r.repo, commit, rpmmdRepos)
   // gpg-key: signed before the ref moves (ostree_repo_sign_commit in rpm-ostree's commit step); a
   // re-run of this step makes the same commit, so its signature replaces the earlier one
   const gpgKey = tf["gpg-key"]

@@ -14,7 +14,7 @@ import { createGunzip } from "node:zlib"
 import type { Transform } from "node:stream"
 import { decompressor } from "../../formats/rpm/payload.js"
 import { payloadDecompressor } from "./decompress.js"
-import { filelistsParser, parseRepomd, type MdPackage, type XmlSink } from "../../formats/rpm/repomd.js"
+import { filelistsParser, parseRepomd, type MdPackage, type Repomd, type XmlSink } from "../../formats/rpm/repomd.js"
 import { primaryTableScanner } from "../../formats/rpm/primary-scan.js"
 import { PackageTable } from "../../formats/rpm/package-table.js"
 import { globMatch, type RepoConfig } from "../../formats/rpm/repo-conf.js"
@@ -27,6 +27,11 @@ export interface RepoIndex {
   readonly id: string
   readonly baseurl: string
   readonly revision: string | undefined
+  /**
+   * When the metadata was generated: repomd.xml's newest `<timestamp>` (libdnf's
+   * timestamp_generated), seconds since the epoch; undefined when repomd gives none.
+   */
+  readonly generated: number | undefined
   /** The repository's packages (excludepkgs / includepkgs applied), built from `table` on first use. */
   readonly packages: ReadonlyArray<MdPackage>
   /** Every package of the metadata column-wise, before excludepkgs / includepkgs: for queries. */
@@ -42,6 +47,8 @@ interface CacheMeta {
   readonly fetchedAt: number
   readonly baseurl: string
   readonly revision: string | undefined
+  /** repomd's newest data timestamp (absent in caches written before it was kept). */
+  readonly generated?: number
   readonly primary: string
   readonly filelists: boolean
 }
@@ -184,7 +191,14 @@ const accepter = (repo: RepoConfig): ((name: string) => boolean) =>
     ? () => true
     : (name) => !repo.excludepkgs.some((g) => globMatch(g, name)) && (!repo.includepkgs.length || repo.includepkgs.some((g) => globMatch(g, name)))
 
-const repoIndex = (repo: RepoConfig, fields: { baseurl: string; revision: string | undefined; table: PackageTable; source: RepoIndex["source"] }): RepoIndex => {
+/** repomd's newest `<timestamp>`, as libdnf computes timestamp_generated. */
+const newestTimestamp = (repomd: Repomd): number | undefined => {
+  let newest: number | undefined
+  for (const d of repomd.data.values()) if (d.timestamp !== undefined && Number.isFinite(d.timestamp) && (newest === undefined || d.timestamp > newest)) newest = d.timestamp
+  return newest
+}
+
+const repoIndex = (repo: RepoConfig, fields: { baseurl: string; revision: string | undefined; generated: number | undefined; table: PackageTable; source: RepoIndex["source"] }): RepoIndex => {
   const accepts = accepter(repo)
   let packages: MdPackage[] | undefined
   return {
@@ -216,7 +230,7 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
     const cached = dir ? readCache(dir) : undefined
     const fresh = cached && (!filelists || cached.meta.filelists) && now - cached.meta.fetchedAt < repo.metadataExpire * 1000
     if (cached && fresh && !refresh && (repo.baseurl.length === 0 || repo.baseurl.includes(cached.meta.baseurl)))
-      return repoIndex(repo, { baseurl: cached.meta.baseurl, revision: cached.meta.revision, table: cached.table, source: "cache" })
+      return repoIndex(repo, { baseurl: cached.meta.baseurl, revision: cached.meta.revision, generated: typeof cached.meta.generated === "number" ? cached.meta.generated : undefined, table: cached.table, source: "cache" })
 
     let lastError: unknown
     for (const baseurl of await resolveBaseurls(repo)) {
@@ -224,11 +238,12 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
         const repomdBytes = await fetchBytes(joinUrl(baseurl, "repodata/repomd.xml"))
         if (repo.repoGpgcheck) await verifyRepomd({ repo, baseurl, repomd: repomdBytes })
         const repomd = parseRepomd(repomdBytes.toString("utf8"))
+        const generated = newestTimestamp(repomd)
         const primary = repomd.data.get("primary")
         if (!primary) throw new RpmError({ op: "repo load", path: baseurl, reason: "Corrupt", detail: "repomd.xml lists no primary metadata" })
         if (cached && dir && cached.meta.primary === primary.checksum.value && (!filelists || cached.meta.filelists)) {
-          writeFileSync(join(dir, "meta.json"), JSON.stringify({ ...cached.meta, fetchedAt: now, baseurl }))
-          return repoIndex(repo, { baseurl, revision: repomd.revision, table: cached.table, source: "revalidated" })
+          writeFileSync(join(dir, "meta.json"), JSON.stringify({ ...cached.meta, fetchedAt: now, baseurl, ...(generated !== undefined ? { generated } : {}) }))
+          return repoIndex(repo, { baseurl, revision: repomd.revision, generated, table: cached.table, source: "revalidated" })
         }
         let table: PackageTable
         const primaryUrl = joinUrl(baseurl, primary.location)
@@ -262,7 +277,7 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
             table = table.withFiles((i) => files.get(i))
             writer?.append(table.serialize())
           }
-          if (writer && dir) await commitCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, primary: primary.checksum.value, filelists: withFiles }, writer)
+          if (writer && dir) await commitCache(dir, { version: CACHE_VERSION, fetchedAt: now, baseurl, revision: repomd.revision, ...(generated !== undefined ? { generated } : {}), primary: primary.checksum.value, filelists: withFiles }, writer)
         } catch (e) {
           await writer?.abort()
           // nothing of a failed load stays (a concurrent load's file would keep the directory)
@@ -275,7 +290,7 @@ export const loadRepo = ({ repo, cacheDir, filelists = false, refresh = false, n
           }
           throw e
         }
-        return repoIndex(repo, { baseurl, revision: repomd.revision, table, source: "fetched" })
+        return repoIndex(repo, { baseurl, revision: repomd.revision, generated, table, source: "fetched" })
       } catch (e) {
         lastError = e
       }
