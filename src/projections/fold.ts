@@ -21,11 +21,22 @@ export interface Projection<S> {
 
 export type StateOf<P> = P extends Projection<infer S> ? S : never
 
+/**
+ * Folds already done inside the current `combine` batch: a projection derived from another (the
+ * bootloader folds deployments) asks for the same fold of the same batch from the same state as
+ * the other projection did, and gets the result instead of a second fold. Scoped to one
+ * synchronous `combine.applyAll` call, so nothing can change the events in between.
+ */
+let batchMemo: Map<Projection<unknown>, { readonly state: unknown; readonly events: ReadonlyArray<EventEnvelope>; readonly result: unknown }> | undefined
+
 /** `events` folded into `state`, through `applyAll` when the projection has one. */
 export const applyEvents = <S>(p: Projection<S>, state: S, events: ReadonlyArray<EventEnvelope>): S => {
-  if (p.applyAll) return p.applyAll(state, events)
+  const done = batchMemo?.get(p as Projection<unknown>)
+  if (done !== undefined && done.state === state && done.events === events) return done.result as S
   let s = state
-  for (let i = 0; i < events.length; i++) s = p.apply(s, events[i]!)
+  if (p.applyAll) s = p.applyAll(state, events)
+  else for (let i = 0; i < events.length; i++) s = p.apply(s, events[i]!)
+  batchMemo?.set(p as Projection<unknown>, { state, events, result: s })
   return s
 }
 
@@ -68,12 +79,18 @@ export const combine = <R extends Record<string, Projection<any>>>(ps: R): Proje
     applyAll: (state, events) => {
       let changed = false
       const next: { [K in keyof R]: StateOf<R[K]> } = { ...state }
-      for (const k of keys) {
-        const v = applyEvents(ps[k]!, state[k], events)
-        if (v !== state[k]) {
-          changed = true
-          next[k] = v
+      const outer = batchMemo
+      batchMemo = new Map()
+      try {
+        for (const k of keys) {
+          const v = applyEvents(ps[k]!, state[k], events)
+          if (v !== state[k]) {
+            changed = true
+            next[k] = v
+          }
         }
+      } finally {
+        batchMemo = outer
       }
       return changed ? next : state
     },

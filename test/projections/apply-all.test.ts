@@ -155,3 +155,25 @@ t.test("deployments: the batch fold skips exactly the event types apply ignores"
     if (one === s) t.equal(all, s, `${def.type}: unchanged state is returned as is`)
   }
 })
+
+t.test("combine folds a projection another one derives from once per batch, and only within that batch", async (t) => {
+  let folds = 0
+  const base: Projection<number> = { initial: 0, apply: (s) => s + 1, applyAll: (s, es) => ((folds += 1), s + es.length) }
+  // derived from base, as the bootloader is from the deployments: it folds base itself
+  const derived: Projection<{ readonly base: number }> = {
+    initial: { base: 0 },
+    apply: (s, e) => ({ base: base.apply(s.base, e) }),
+    applyAll: (s, es) => ({ base: applyEvents(base, s.base, es) }),
+  }
+  const events = [1, 2, 3].map((pos) => ({ pos }) as unknown as EventEnvelope)
+  const both = combine({ base, derived })
+  const s = applyEvents(both, both.initial, events)
+  t.same(s, { base: 3, derived: { base: 3 } }, "the same states as folded apart")
+  t.equal(folds, 1, "base was folded once for both")
+  // outside a combine batch nothing is remembered: the same array, changed, folds afresh
+  const batch = [...events]
+  t.equal(applyEvents(base, 0, batch), 3)
+  batch.push({ pos: 4 } as unknown as EventEnvelope)
+  t.equal(applyEvents(base, 0, batch), 4, "no stale result for an array changed between two folds")
+  t.same(applyEvents(both, both.initial, batch), { base: 4, derived: { base: 4 } })
+})
