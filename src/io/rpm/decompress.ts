@@ -8,7 +8,7 @@
  * formats/rpm/payload.ts are used.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { Duplex, type Transform } from "node:stream"
+import { Duplex, PassThrough, type Transform } from "node:stream"
 import { decompressor } from "../../formats/rpm/payload.js"
 import { corrupt, unsupported } from "../../formats/rpm/error.js"
 
@@ -27,7 +27,12 @@ const childDecoder = (bin: string, name: string): Duplex => {
   const child = spawn(bin, ["--decompress", "--stdout", "--quiet", "--quiet"], { stdio: ["pipe", "pipe", "pipe"] })
   let stderr = ""
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout })
+  // The decoder's output is drained into a large buffer as fast as it comes: read through the
+  // stream stack alone, the pipe was read only while that stack's 16 KiB buffers had room, and
+  // xz spent a quarter of an unpack blocked on a full pipe (5.9 s wall for 4.2 s of CPU).
+  const out = new PassThrough({ highWaterMark: 8 << 20 })
+  child.stdout.pipe(out)
+  const duplex = Duplex.from({ writable: child.stdin, readable: out })
   child.on("close", (code) => {
     if (code !== 0 && code !== null) duplex.destroy(corrupt("payload", `${name}: ${stderr.trim() || `exit status ${code}`}`))
   })
