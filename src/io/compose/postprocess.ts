@@ -37,14 +37,8 @@ export interface PostprocessResult {
   readonly tmpfiles: ReadonlyArray<string>
 }
 
-const lexists = (p: string): boolean => {
-  try {
-    lstatSync(p)
-    return true
-  } catch {
-    return false
-  }
-}
+/** lstat, or undefined when nothing is there. */
+const lstatIf = (p: string) => lstatSync(p, { throwIfNoEntry: false })
 
 const relOf = (p: string): string => p.replace(/^\/+/, "")
 
@@ -57,7 +51,7 @@ const replaceSymlink = (target: string, at: string): void => {
 /** units: enabled as multi-user.target wants, as rpm-ostree's compose does. */
 const enableUnits = (root: string, units: ReadonlyArray<string>): void => {
   for (const u of units) {
-    const unitPath = ["usr/lib/systemd/system", "etc/systemd/system"].map((d) => join(root, d, u)).find(lexists)
+    const unitPath = ["usr/lib/systemd/system", "etc/systemd/system"].map((d) => join(root, d, u)).find((p) => lstatIf(p) !== undefined)
     if (!unitPath) throw composeError("compose units", "NotFound", `unit ${u} is not in the tree (usr/lib/systemd/system)`)
     replaceSymlink(`/usr/lib/systemd/system/${u}`, join(root, "etc/systemd/system/multi-user.target.wants", u))
   }
@@ -90,7 +84,7 @@ const removeFromPackages = (root: string, spec: Treefile["remove-from-packages"]
     for (const f of headerFiles(front.header)) {
       if (!regexes.some((r) => r.test(f.path))) continue
       const p = join(root, relOf(f.path))
-      if (lexists(p) && !lstatSync(p).isDirectory()) rmSync(p, { force: true })
+      if (lstatIf(p)?.isDirectory() === false) rmSync(p, { force: true })
     }
   }
 }
@@ -160,7 +154,7 @@ const rpmdbLayout = (root: string): void => {
 const moveEtc = (root: string): void => {
   const etc = join(root, "etc")
   if (!existsSync(etc)) return
-  if (lexists(join(root, "usr/etc"))) throw composeError("compose postprocess", "Invalid", "the tree has both /etc and /usr/etc")
+  if (lstatIf(join(root, "usr/etc"))) throw composeError("compose postprocess", "Invalid", "the tree has both /etc and /usr/etc")
   renameSync(etc, join(root, "usr/etc"))
 }
 
@@ -195,7 +189,7 @@ const rootSkeleton = (root: string, tmpIsDir: boolean, optUsrlocal: "var" | "roo
   }
   symlinkSync("var/opt", join(root, "opt"))
   const hasFiles = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => !e.isDirectory() || hasFiles(join(d, e.name)))
-  if (lexists(local) && lstatSync(local).isDirectory() && hasFiles(local))
+  if (lstatIf(local)?.isDirectory() && hasFiles(local))
     throw composeError("compose postprocess", "Invalid", "packages installed files under /usr/local, which is a link to /var/usrlocal on OSTree systems (opt-usrlocal: root keeps it a directory)")
   if (existsSync(join(root, "usr"))) replaceSymlink("../var/usrlocal", local)
 }
@@ -204,7 +198,7 @@ const rootSkeleton = (root: string, tmpIsDir: boolean, optUsrlocal: "var" | "roo
 const resolveInRoot = (root: string, rel: string, depth = 0): string | undefined => {
   if (depth > 16) return undefined
   const p = join(root, rel)
-  if (!lexists(p)) return undefined
+  if (!lstatIf(p)) return undefined
   if (!lstatSync(p).isSymbolicLink()) return rel
   const target = readlinkSync(p)
   const next = target.startsWith("/") ? relOf(target) : join(dirname(rel), target)

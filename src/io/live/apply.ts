@@ -19,14 +19,8 @@ import { sysFsError } from "../sysroot/error.js"
 
 const euid = process.geteuid?.() ?? -1
 
-const exists = (p: string): boolean => {
-  try {
-    lstatSync(p)
-    return true
-  } catch {
-    return false
-  }
-}
+/** lstat, or undefined when nothing is there. */
+const lstatIf = (p: string) => lstatSync(p, { throwIfNoEntry: false })
 
 /**
  * Writes one commit entry (`node`) at `dst`, replacing whatever is there unless it is a directory
@@ -37,7 +31,7 @@ const writeEntry = async (repo: Repo, node: TreeNode, dst: string, deep = false)
   try {
     if (node.kind === "dir") {
       const meta = await loadDirmeta(repo, node.meta)
-      const st = exists(dst) ? lstatSync(dst) : undefined
+      const st = lstatIf(dst)
       const typeChanged = st !== undefined && !st.isDirectory()
       if (typeChanged) rmSync(dst, { force: true })
       if (!st || typeChanged) mkdirSync(dst, { mode: 0o700 })
@@ -61,7 +55,7 @@ const writeEntry = async (repo: Repo, node: TreeNode, dst: string, deep = false)
       if (euid === 0) chownSync(tmp, obj.meta.uid, obj.meta.gid)
       chmodSync(tmp, obj.meta.mode & 0o7777)
     }
-    if (exists(dst) && lstatSync(dst).isDirectory()) rmSync(dst, { recursive: true, force: true })
+    if (lstatIf(dst)?.isDirectory()) rmSync(dst, { recursive: true, force: true })
     renameSync(tmp, dst)
   } catch (e) {
     throw sysFsError("apply-live: write", dst, e)
@@ -108,7 +102,7 @@ export const addEtcFiles = async (o: { repo: Repo; commit: Checksum; root: strin
   const root = rootNode(await loadCommit(o.repo, o.commit))
   for (const rel of o.etcPaths) {
     const dst = `${o.root}/etc/${rel}`
-    if (exists(dst)) continue
+    if (lstatIf(dst)) continue
     await writeEntry(o.repo, await lookupPath(o.repo, root, `/usr/etc/${rel}`, "apply-live"), dst)
   }
 }
