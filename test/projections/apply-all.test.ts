@@ -70,6 +70,16 @@ const log = (): EventEnvelope[] => {
   ev(StageRequested, { deployment: { ...dep("s"), bootcsum: "k-s" }, runDir: "/run", snapshot: {} }, "txn-s")
   ev(DeploymentStaged, { deployment: { ...dep("s"), bootcsum: "k-s" }, kargs: "rw", locked: true, runDir: "/run" }, "txn-s")
   ev(TransactionCompleted, {}, "txn-s")
+  // A second stage replaces the first; a swap that leaves the staged one out unstages it.
+  ev(TransactionStarted, started("stage"), "txn-s2")
+  ev(DeploymentWritten, { deployment: rec("s2", { staged: true }), snapshot: {} }, "txn-s2")
+  ev(DeploymentStaged, { deployment: { ...dep("s2"), bootcsum: "k-s2" }, runDir: "/run", replaces: dep("s") }, "txn-s2")
+  ev(PinChanged, { ...dep("nowhere"), pinned: true, previous: false }, "txn-s2")
+  ev(TransactionCompleted, {}, "txn-s2")
+  ev(TransactionStarted, started("deploy"), "txn-un")
+  ev(BootloaderSwapped, { bootversion: 0, subbootversion: 1, deployments: [dep("c5"), dep("c4"), dep("c5")], unstage: { ...dep("s2"), runDir: "/run" } }, "txn-un")
+  ev(TransactionCompleted, {}, "txn-un")
+  ev(BootRecorded, { bootId: "boot-c5", deployment: "c5.0" })
   ev(TransactionStarted, started("undeploy"), "txn-u")
   ev(DeploymentRemoved, dep("c5"), "txn-u")
   ev(TransactionCompleted, {}, "txn-u")
@@ -111,7 +121,14 @@ t.test("applyAll in batches of any size = apply one by one, inputs untouched", a
     t.same(fold(p, events), want, `${name}: fold`)
   }
   const h = historyEntries(fold(historyProjection, events))
-  t.same(h.filter((e) => e.entry === "transaction").map((e) => e.outcome), ["completed", "completed", "aborted", "completed", "completed", "completed", "failed", "completed", "completed", "completed", "in-flight"])
+  t.same(h.filter((e) => e.entry === "transaction").map((e) => e.outcome), ["completed", "completed", "aborted", "completed", "completed", "completed", "failed", "completed", "completed", "completed", "completed", "completed", "in-flight"])
+  // The staging, unstaging and undeploy cases above do what they are there for.
+  const removed = events.findIndex((e) => e.type === DeploymentRemoved.type)
+  for (const size of [1, 4, events.length]) {
+    let s = deploymentsProjection.initial
+    for (const b of batches(events.slice(0, removed + 1), size)) s = applyEvents(deploymentsProjection, s, b)
+    t.same([s.byId["os-s.0"]?.stage, s.byId["os-s.0"]?.staged, s.byId["os-s2.0"]?.staged, s.byId["os-s2.0"]?.stage, s.order, "booted" in s, s.booted], [undefined, false, false, undefined, ["os-c4.0"], true, undefined], `batches of ${size}`)
+  }
   t.same(listInflight(fold(inflightProjection, events)).map((x) => [x.txn, x.steps]), [["open", 2]])
 })
 
