@@ -2,7 +2,8 @@
  * Opening and creating repositories (ostree-repo.c repo_create_at_internal, reload_core_config;
  * FORMATS.md §1). A Repo is a plain record: the path, the mode, and the parsed config.
  */
-import { mkdir, readFile, stat, writeFile, rename } from "node:fs/promises"
+import { readFileSync, statSync } from "node:fs"
+import { mkdir, stat, writeFile, rename } from "node:fs/promises"
 import { join } from "node:path"
 import { emptyKeyfile, getString, parseKeyfile, serializeKeyfile, setString, type Keyfile } from "../../formats/keyfile.js"
 import { RepoError, fsError } from "./error.js"
@@ -59,12 +60,16 @@ export const initRepo = async ({ path, mode = "bare", collectionId }: InitOption
   }
 }
 
-/** Opens a repository, refusing configs ostree would refuse (repo_version ≠ 1, archive=true). */
+/**
+ * Opens a repository, refusing configs ostree would refuse (repo_version ≠ 1, archive=true).
+ * Synchronous reads (a stat and a small file), so a reader such as `strata status` starts no
+ * thread pool.
+ */
 export const openRepo = async (path: string): Promise<Repo> => {
   let text: string
   try {
-    await stat(join(path, "objects"))
-    text = await readFile(join(path, "config"), "utf8")
+    statSync(join(path, "objects"))
+    text = readFileSync(join(path, "config"), "utf8")
   } catch (e) {
     throw new RepoError({ op: "open", path, reason: "NotFound", detail: "not an ostree repository (no objects/ or config)" })
   }

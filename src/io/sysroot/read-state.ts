@@ -4,9 +4,11 @@
  * `boot/loader.$B/entries/ostree-*.conf` ordered by `version` (strverscmp, descending), each
  * entry's `ostree=` bootlink resolved to its `$checksum.$serial` directory, then the `.origin`.
  * This is also how a sysroot made by `ostree admin` is adopted.
+ *
+ * The reads are synchronous (a few small files): `strata status` then never starts libuv's
+ * thread pool, ~5 ms of its start-up CPU; the functions stay async for their callers.
  */
-import { opendir, readFile, stat } from "node:fs/promises"
-import { lstatSync, statSync } from "node:fs"
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { basename } from "node:path"
 import { compareBlsEntries, parseBls, type BlsEntry } from "../../formats/bls.js"
 import { lookup, parse } from "../../formats/gvariant/index.js"
@@ -48,21 +50,20 @@ export const readSubbootversion = (sysroot: string, b: BootVersion): BootVersion
 /** The BLS entries of one bootversion, in ostree's order. Each keeps its file name. */
 export const readEntries = async (sysroot: string, b: BootVersion): Promise<Array<{ file: string; entry: BlsEntry }>> => {
   const dir = entriesPath(sysroot, b)
-  let handle
+  let names: string[]
   try {
-    handle = await opendir(dir)
+    names = readdirSync(dir)
   } catch (e) {
     if (isMissing(e)) return []
     throw sysFsError(OP, dir, e)
   }
   const out: Array<{ file: string; entry: BlsEntry }> = []
-  for await (const ent of handle) {
-    const name = ent.name
+  for (const name of names) {
     if (!name.startsWith("ostree-") || !name.endsWith(".conf")) continue
     const p = `${dir}/${name}`
     try {
-      if (!(await stat(p)).isFile()) continue
-      out.push({ file: name, entry: parseBls(await readFile(p, "utf8")) })
+      if (!statSync(p).isFile()) continue
+      out.push({ file: name, entry: parseBls(readFileSync(p, "utf8")) })
     } catch (e) {
       throw sysFsError(`${OP}: parsing ${name}`, p, e)
     }
@@ -89,7 +90,7 @@ export const readOrigin = async (sysroot: string, d: { stateroot: string; checks
   const p = originPath(sysroot, d)
   let text: string
   try {
-    text = await readFile(p, "utf8")
+    text = readFileSync(p, "utf8")
   } catch (e) {
     if (isMissing(e)) return { text: "", pinned: false }
     throw sysFsError(OP, p, e)
@@ -157,7 +158,7 @@ const readStaged = async (sysroot: string, repo: Repo | undefined, runDir: strin
   const p = `${runDir}/ostree/staged-deployment`
   let bytes: Buffer
   try {
-    bytes = await readFile(p)
+    bytes = readFileSync(p)
   } catch (e) {
     if (isMissing(e)) return undefined
     throw sysFsError(OP, p, e)
