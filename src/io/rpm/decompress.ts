@@ -23,8 +23,8 @@ const findBinary = (name: "xz" | "zstd" | "bzip2"): string | null => {
   return found
 }
 
-const childDecoder = (bin: string, name: string): Duplex => {
-  const child = spawn(bin, ["--decompress", "--stdout", "--quiet", "--quiet"], { stdio: ["pipe", "pipe", "pipe"] })
+const childDecoder = (bin: string, name: string, extra: ReadonlyArray<string> = []): Duplex => {
+  const child = spawn(bin, ["--decompress", "--stdout", "--quiet", "--quiet", ...extra], { stdio: ["pipe", "pipe", "pipe"] })
   let stderr = ""
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
   // The decoder's output is drained into a large buffer as fast as it comes: read through the
@@ -41,10 +41,20 @@ const childDecoder = (bin: string, name: string): Duplex => {
   return duplex
 }
 
-export const payloadDecompressor = (compressor: string | undefined): Transform | Duplex => {
+export interface DecompressOptions {
+  /**
+   * The caller hashes every compressed byte against a digest it trusts (rpm's PAYLOADSHA256,
+   * covered by the header digest) and rejects the result on a mismatch. xz's own integrity check
+   * (a SHA-256 of the *decompressed* stream in rpm's payloads, computed without the CPU's SHA
+   * instructions) then adds nothing: xz skips it, 12% of its CPU on a 263 MB payload (4.4 → 3.9 s).
+   */
+  readonly inputVerified?: boolean
+}
+
+export const payloadDecompressor = (compressor: string | undefined, opts: DecompressOptions = {}): Transform | Duplex => {
   if (compressor === "xz" || compressor === "lzma") {
     const bin = findBinary("xz")
-    if (bin) return childDecoder(bin, "xz")
+    if (bin) return childDecoder(bin, "xz", opts.inputVerified ? ["--ignore-check"] : [])
   }
   if (compressor === "zstd") {
     const bin = findBinary("zstd")

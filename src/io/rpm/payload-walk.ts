@@ -170,7 +170,7 @@ export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = tru
 
   const stream = createReadStream(pkg.path, { start: pkg.headerOffset, highWaterMark: 1024 * 1024 })
   try {
-    await pipeline(stream, splitter, payloadDecompressor(string(pkg.header, T.PAYLOADCOMPRESSOR)), consume)
+    await pipeline(stream, splitter, payloadDecompressor(string(pkg.header, T.PAYLOADCOMPRESSOR), { inputVerified: payloadHash !== undefined }), consume)
   } catch (caught) {
     const e = failure ?? caught
     // A payload that fails to decompress or parse is usually a damaged one: say so by its digest.
