@@ -7,7 +7,7 @@
  * supplements chose stay.
  */
 import type { Clauses } from "./clauses.js"
-import { K } from "./package.js"
+import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 
 export interface MinimizeInput {
@@ -30,6 +30,7 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
   const lits = clauses.lits.data
   const start = clauses.start.data
   const size = clauses.size.data
+  const disabled = clauses.disabled.data
   // dense ids for the new packages of the solution (the only ones that can be dropped): the
   // index arrays below are sized by them, not by the pool — no loop over every package
   const dense = new Int32Array(pool.count + 1)
@@ -42,7 +43,7 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
   const negCount = new Int32Array(m + 2)
   const trueCount = new Int32Array(nOriginal)
   for (let c = 0; c < nOriginal; c++) {
-    if (clauses.disabled.data[c]) continue
+    if (disabled[c]) continue
     let n = 0
     const e = start[c]! + size[c]!
     for (let k = start[c]!; k < e; k++) {
@@ -73,7 +74,7 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
   const pf = posCount.slice(0, m + 1)
   const nf = negCount.slice(0, m + 1)
   for (let c = 0; c < nOriginal; c++) {
-    if (clauses.disabled.data[c] || trueCount[c] === MET) continue
+    if (disabled[c] || trueCount[c] === MET) continue
     for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
       const l = lits[k]!
       const x = dense[l > 0 ? l : -l]!
@@ -83,10 +84,20 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     }
   }
   // what the solution recommends stays: leaving it out would undo a weak dependency
-  const recommended = new Set<number>()
+  const recommended = new Uint8Array(pool.count)
+  const depOff = pool.depOff.data
+  const depData = pool.depData.data
   for (let k = 0; k < order.length; k++) {
     const s = order[k]!
-    if (s > 0 && value[s] === 1) for (const d of pool.depsOf(s, K.recommends)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) recommended.add(p)
+    if (s <= 0 || value[s] !== 1) continue
+    const at = depOff[s * NKINDS + K.recommends]!
+    if (at === 0) continue
+    for (let i = at; depData[i] !== 0; i++) {
+      const d = depData[i]!
+      if (pool.deps.isRich(d)) continue
+      const ps = pool.whatprovides(d)
+      for (let j = 0; j < ps.length; j++) recommended[ps[j]!] = 1
+    }
   }
   const removed: number[] = []
   // later picks first; a package left out can make what only it needed removable, so repeat
@@ -95,7 +106,7 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     changed = false
     for (let k = order.length - 1; k >= 0; k--) {
       const p = order[k]!
-      if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended.has(p)) continue
+      if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended[p] === 1) continue
       const x = dense[p]!
       let needed = false
       for (let i = posCount[x]!; i < posCount[x + 1]!; i++)

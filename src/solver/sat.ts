@@ -93,6 +93,48 @@ export class Sat {
     return -1
   }
 
+  /**
+   * attach() for every clause below n that is not disabled, in order, stopping at the first
+   * conflict (returned; -1 for none). The common case — two unassigned watches — is done inline:
+   * this runs once per clause before the JIT has optimized anything.
+   */
+  attachAll(n: number, disabled: Int32Array): number {
+    const cl = this.clauses
+    const size = cl.size.data
+    const start = cl.start.data
+    const lits = cl.lits.data
+    const value = this.value
+    const head = this.head
+    if (this.next.length < 2 * n) {
+      const grown = new Int32Array(2 * n + 64)
+      grown.set(this.next)
+      this.next = grown
+    }
+    let next = this.next
+    for (let c = 0; c < n; c++) {
+      if (disabled[c] !== 0) continue
+      if (size[c]! >= 2) {
+        const s = start[c]!
+        const a = lits[s]!
+        const b = lits[s + 1]!
+        if ((a > 0 ? value[a] : value[-a]) === 0 && (b > 0 ? value[b] : value[-b]) === 0) {
+          // as link(a, 2c) then link(b, 2c + 1)
+          const ia = a > 0 ? a << 1 : (-a << 1) | 1
+          next[2 * c] = head[ia]!
+          head[ia] = 2 * c
+          const ib = b > 0 ? b << 1 : (-b << 1) | 1
+          next[2 * c + 1] = head[ib]!
+          head[ib] = 2 * c + 1
+          continue
+        }
+      }
+      const confl = this.attach(c)
+      if (confl >= 0) return confl
+      next = this.next
+    }
+    return -1
+  }
+
   private pickWatch(c: number, pos: number): void {
     const cl = this.clauses
     const s = cl.start.data[c]!

@@ -36,7 +36,9 @@ export interface SearchResult {
   readonly updates: Set<number>
 }
 
-const SCAN_KINDS = new Set<number>([R.REQUIRES, R.RICH, R.RICH_CONFLICTS, R.UPDATE, R.DUP, R.JOB])
+/** By clause kind: 1 for the kinds whose unmet clauses step 3 satisfies. */
+const SCAN_KIND = new Uint8Array(64)
+for (const k of [R.REQUIRES, R.RICH, R.RICH_CONFLICTS, R.UPDATE, R.DUP, R.JOB]) SCAN_KIND[k] = 1
 
 export const search = (input: SearchInput): SearchResult => {
   const { pool, clauses, sat, jobs, installed, added, nOriginal, weakDeps } = input
@@ -69,17 +71,35 @@ export const search = (input: SearchInput): SearchResult => {
       sugMark.fill(0)
       recUpTo = 0
     }
+    const trail = sat.trail
+    const off = pool.depOff.data
+    const data = pool.depData.data
     for (; recUpTo < sat.trailLen; recUpTo++) {
-      const l = sat.trail[recUpTo]!
+      const l = trail[recUpTo]!
       if (l < 0) continue
-      for (const d of pool.depsOf(l, K.recommends)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) recMark[p] = 1
-      for (const d of pool.depsOf(l, K.suggests)) if (!pool.deps.isRich(d)) for (const p of pool.whatprovides(d)) sugMark[p] = 1
+      markProviders(off[l * NKINDS + K.recommends]!, data, recMark)
+      markProviders(off[l * NKINDS + K.suggests]!, data, sugMark)
+    }
+  }
+  /** Marks the providers of the plain dependencies of one list (depData from `at`, 0-ended). */
+  const markProviders = (at: number, data: Int32Array, mark: Uint8Array): void => {
+    if (at === 0) return
+    for (let i = at; data[i] !== 0; i++) {
+      const d = data[i]!
+      if (pool.deps.isRich(d)) continue
+      const ps = pool.whatprovides(d)
+      for (let k = 0; k < ps.length; k++) mark[ps[k]!] = 1
     }
   }
 
   const jobClauseList = jobs.jobClauses.flat().filter((c) => clauses.size.data[c]! > 1)
-  const scanList: number[] = []
-  for (let c = 0; c < nOriginal; c++) if (SCAN_KINDS.has(clauses.kind.data[c]!) && !clauses.disabled.data[c]) scanList.push(c)
+  const scanList = new Int32Array(nOriginal)
+  let nScan = 0
+  {
+    const kind = clauses.kind.data
+    const disabled = clauses.disabled.data
+    for (let c = 0; c < nOriginal; c++) if (SCAN_KIND[kind[c]!] === 1 && disabled[c] === 0) scanList[nScan++] = c
+  }
   let cursor = 0
   const weakChosen = new Set<number>()
   const updates = new Set<number>()
@@ -87,11 +107,19 @@ export const search = (input: SearchInput): SearchResult => {
   const supplementers: number[] = []
   if (weakDeps) for (const s of pool.supplementers()) if (added[s] && !installed[s]) supplementers.push(s)
 
+  const isTrue = (p: number): boolean => value[p] === 1
+  const anyTrue = (ps: Int32Array): boolean => {
+    for (let k = 0; k < ps.length; k++) if (value[ps[k]!] === 1) return true
+    return false
+  }
+
   const inferiorArch = (s: number): boolean => {
     const a = pool.archScoreOf(s)
     if (a <= 1) return false
     const name = pool.name.data[s]!
-    for (const q of pool.finalize().byName(name)) {
+    const same = pool.finalize().byName(name)
+    for (let k = 0; k < same.length; k++) {
+      const q = same[k]!
       const b = pool.archScoreOf(q)
       if (q !== s && pool.name.data[q] === name && b > 1 && (b & 0xffff0000) < (a & 0xffff0000)) return true
     }
@@ -100,9 +128,13 @@ export const search = (input: SearchInput): SearchResult => {
 
   /** Undecided positive literals of clause c if it is unmet and its packages are all in; else null. */
   const openPositives = (c: number): number[] | null => {
-    const lits = clauses.literals(c)
+    // read through the store's arrays (no subarray per clause: this runs ~40k times a solve,
+    // mostly before the JIT has optimized it); learning may have replaced them since last time
+    const lits = clauses.lits.data
+    const from = clauses.start.data[c]!
+    const to = from + clauses.size.data[c]!
     let out: number[] | null = null
-    for (let k = 0; k < lits.length; k++) {
+    for (let k = from; k < to; k++) {
       const l = lits[k]!
       const v = l > 0 ? value[l]! : -value[-l]!
       if (v > 0) return null
@@ -142,27 +174,43 @@ export const search = (input: SearchInput): SearchResult => {
     for (const i of installedList) if (value[i] === 0) return i
     // 3. requirements of what is in, one clause at a time, cycling from where we stopped; a
     //    choice clause (jobs.ts) narrows a requirement to updates of installed packages
-    for (let n = 0; n < scanList.length; n++, cursor++) {
-      if (cursor >= scanList.length) cursor = 0
+    const lits = clauses.lits.data
+    const start = clauses.start.data
+    const size = clauses.size.data
+    for (let n = 0; n < nScan; n++, cursor++) {
+      if (cursor >= nScan) cursor = 0
       const c = scanList[cursor]!
-      const open = openPositives(c)
-      if (!open) continue
+      // openPositives' test inline, without its list: nearly every clause is met or can still be
+      let unmet = false
+      for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
+        const l = lits[k]!
+        const v = l > 0 ? value[l]! : -value[-l]!
+        if (v > 0 || (v === 0 && l < 0)) {
+          unmet = false
+          break
+        }
+        if (v === 0) unmet = true
+      }
+      if (!unmet) continue
+      const open = openPositives(c)!
       const ch = jobs.choice.get(c)
       const narrowed = ch !== undefined && !clauses.disabled.data[ch] ? openPositives(ch) : null
       return choose(view, narrowed ?? open)
     }
     if (!weakDeps) return 0
     // 4. weak dependencies of newly installed packages, each tried once
+    const off = pool.depOff.data
+    const data = pool.depData.data
     for (let t = 0; t < sat.trailLen; t++) {
       const s = sat.trail[t]!
       if (s < 0 || installed[s]) continue
-      const recs = pool.depsOf(s, K.recommends)
-      for (let k = 0; k < recs.length; k++) {
+      const at = off[s * NKINDS + K.recommends]!
+      if (at === 0) continue
+      for (let k = 0; data[at + k] !== 0; k++) {
         const key = s * 4096 + Math.min(k, 4095)
         if (triedWeak.has(key)) continue
-        const d = recs[k]!
-        const isTrue = (p: number): boolean => value[p] === 1
-        if (pool.deps.isRich(d) ? richHolds(pool, d, isTrue) : pool.whatprovides(d).some(isTrue)) continue
+        const d = data[at + k]!
+        if (pool.deps.isRich(d) ? richHolds(pool, d, isTrue) : anyTrue(pool.whatprovides(d))) continue
         triedWeak.add(key)
         const cands = Array.from(pool.whatprovides(d)).filter((p) => value[p] === 0 && added[p] && (jobs.favor.get(p) ?? 0) >= 0)
         if (!cands.length) continue
@@ -176,7 +224,7 @@ export const search = (input: SearchInput): SearchResult => {
     const sup: number[] = []
     for (const s of supplementers) {
       if (value[s] !== 0 || triedWeak.has(-s) || (jobs.favor.get(s) ?? 0) < 0 || inferiorArch(s)) continue
-      if (pool.depsOf(s, K.supplements).some((d) => richHolds(pool, d, (p) => value[p] === 1))) sup.push(s)
+      if (pool.depsOf(s, K.supplements).some((d) => richHolds(pool, d, isTrue))) sup.push(s)
     }
     if (sup.length) {
       const pick = choose(view, sup)

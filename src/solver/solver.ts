@@ -89,8 +89,7 @@ export const solve = (pool: Pool, { jobs, allowUninstall = false, ignoreRecommen
   for (;;) {
     clauses.truncate(nOriginal)
     const sat = new Sat(clauses, pool.count - 1)
-    let confl = -1
-    for (let c = 0; c < nOriginal && confl < 0; c++) if (!clauses.disabled.data[c]) confl = sat.attach(c)
+    let confl = sat.attachAll(nOriginal, clauses.disabled.data)
     let weakChosen = new Set<number>()
     let updates = new Set<number>()
     lap("attach")
