@@ -51,12 +51,24 @@ export class Clauses {
   readonly disabled = new IntVec(1 << 12)
   /** Weak clauses may be dropped to break a conflict (update rules under allowUninstall). */
   readonly weak = new IntVec(1 << 12)
+  /**
+   * The number of clauses. The columns' own lengths are brought up to it only when they grow
+   * or shrink: a clause record is then a few stores into arrays held here, not two property
+   * writes per column (rule building adds ~15k clauses, before the JIT has optimized it).
+   */
+  private n = 0
+  private cStart = this.start.data
+  private cSize = this.size.data
+  private cKind = this.kind.data
+  private cSrc = this.src.data
+  private cDep = this.dep.data
+  private cOther = this.other.data
   /** Open addressing over unordered pairs (lo, hi): slots hold lo, hi; 0 = empty. */
   private pairTable = new Int32Array(1 << 14)
   private pairCount = 0
 
   get count(): number {
-    return this.start.length
+    return this.n
   }
 
   add(lits: ArrayLike<number>, kind: number, src = 0, dep = 0, other = 0): number {
@@ -69,23 +81,33 @@ export class Clauses {
   }
 
   /**
-   * Appends a clause's record to the eight columns: written in place after one capacity check
-   * (eight push calls per clause were a tenth of the rule building before the JIT warms up).
+   * Appends a clause's record. `disabled` and `weak` start at 0 without a write: new column
+   * space is zeroed, and truncate() zeroes what it drops.
    */
   private meta(start: number, n: number, kind: number, src: number, dep: number, other: number): number {
-    const id = this.start.length
-    if (id === this.start.data.length) for (const v of this.columns()) v.grow(id + 1)
-    this.start.data[id] = start
-    this.size.data[id] = n
-    this.kind.data[id] = kind
-    this.src.data[id] = src
-    this.dep.data[id] = dep
-    this.other.data[id] = other
-    this.disabled.data[id] = 0
-    this.weak.data[id] = 0
-    this.start.length = this.size.length = this.kind.length = this.src.length = id + 1
-    this.dep.length = this.other.length = this.disabled.length = this.weak.length = id + 1
+    const id = this.n
+    if (id === this.cStart.length) this.growColumns(id + 1)
+    this.cStart[id] = start
+    this.cSize[id] = n
+    this.cKind[id] = kind
+    this.cSrc[id] = src
+    this.cDep[id] = dep
+    this.cOther[id] = other
+    this.n = id + 1
     return id
+  }
+
+  private growColumns(min: number): void {
+    for (const v of this.columns()) {
+      v.length = this.n
+      v.grow(min)
+    }
+    this.cStart = this.start.data
+    this.cSize = this.size.data
+    this.cKind = this.kind.data
+    this.cSrc = this.src.data
+    this.cDep = this.dep.data
+    this.cOther = this.other.data
   }
 
   private columns(): IntVec[] {
@@ -100,13 +122,20 @@ export class Clauses {
 
   /** first ∨ rest[0] ∨ rest[1] ∨ … without building an array. */
   addImplication(first: number, rest: ArrayLike<number>, kind: number, src: number, dep: number): number {
-    const at = this.lits.length
-    this.lits.grow(at + rest.length + 1)
-    const d = this.lits.data
+    return this.addImplicationRange(first, rest, 0, rest.length, kind, src, dep)
+  }
+
+  /** first ∨ rest[lo] ∨ … ∨ rest[hi - 1]. */
+  addImplicationRange(first: number, rest: ArrayLike<number>, lo: number, hi: number, kind: number, src: number, dep: number): number {
+    const lits = this.lits
+    const at = lits.length
+    const end = at + 1 + hi - lo
+    if (end > lits.data.length) lits.grow(end)
+    const d = lits.data
     d[at] = first
-    for (let i = 0; i < rest.length; i++) d[at + 1 + i] = rest[i]!
-    this.lits.length = at + rest.length + 1
-    return this.meta(at, rest.length + 1, kind, src, dep, 0)
+    for (let i = lo, j = at + 1; i < hi; i++, j++) d[j] = rest[i]!
+    lits.length = end
+    return this.meta(at, end - at, kind, src, dep, 0)
   }
 
   /** -a ∨ -b once per unordered pair (same-name and conflict rules are found from both ends). */
@@ -154,9 +183,13 @@ export class Clauses {
 
   /** Drops clauses from `count` on (learnt clauses, before a restart). */
   truncate(count: number): void {
-    if (count >= this.count) return
+    if (count >= this.n) return
     const litsEnd = this.start.data[count]!
     this.lits.length = litsEnd
+    // meta() writes neither: a later clause in these slots must find them 0
+    this.disabled.data.fill(0, count, this.n)
+    this.weak.data.fill(0, count, this.n)
+    this.n = count
     for (const v of this.columns()) v.length = count
   }
 }

@@ -15,15 +15,17 @@ import { K, NKINDS } from "./package.js"
 import type { Pool } from "./pool.js"
 import { richCnf, richHolds, RichTooComplex } from "./rich-cnf.js"
 
-const NO_DEPS = new Int32Array(0)
-
 export class PackageRules {
   /** 1 once a package's rules exist, 2 while it waits in the queue. */
   readonly added: Uint8Array
   /** The added packages, in the order they were added. */
   readonly list: number[] = []
-  private readonly queue: number[] = []
+  /** Packages waiting for their rules (a stack: each package is queued at most once). */
+  private readonly queue: Int32Array
+  private queued = 0
   private readonly installedMark: Uint8Array
+  /** 1 for a package with conflict-like pairs in `pending`. */
+  private readonly hasPending: Uint8Array
   /**
    * Conflict-like pairs waiting for their other package to be added: until then it cannot be
    * installed and the clause would only cost memory (Debian's Breaks lists name hundreds).
@@ -47,7 +49,9 @@ export class PackageRules {
     readonly keepExplicitObsoletes = false,
   ) {
     this.added = new Uint8Array(pool.count)
+    this.queue = new Int32Array(pool.count)
     this.installedMark = new Uint8Array(pool.count)
+    this.hasPending = new Uint8Array(pool.count)
     this.orMark = new Uint8Array(pool.count)
     for (const i of pool.installedIds()) this.installedMark[i] = 1
   }
@@ -83,13 +87,15 @@ export class PackageRules {
   }
 
   private drain(): void {
-    while (this.queue.length) {
-      const s = this.queue.pop()!
-      if (this.added[s] === 1) continue
-      this.added[s] = 1
-      this.list.push(s)
-      const waiting = this.pending.get(s)
-      if (waiting) {
+    const { queue, added, list } = this
+    while (this.queued > 0) {
+      const s = queue[--this.queued]!
+      if (added[s] === 1) continue
+      added[s] = 1
+      list.push(s)
+      if (this.hasPending[s] === 1) {
+        this.hasPending[s] = 0
+        const waiting = this.pending.get(s)!
         this.pending.delete(s)
         for (let k = 0; k < waiting.length; k += 3) this.clauses.addNegPair(waiting[k]!, s, waiting[k + 1]!, waiting[k]!, waiting[k + 2]!)
       }
@@ -105,94 +111,133 @@ export class PackageRules {
     }
     const w = this.pending.get(p)
     if (w) w.push(s, kind, dep)
-    else this.pending.set(p, [s, kind, dep])
+    else {
+      this.pending.set(p, [s, kind, dep])
+      this.hasPending[p] = 1
+    }
   }
 
   /** Queues each package once (a provider like glibc is named by thousands of requirements). */
   private push(list: ArrayLike<number>): void {
-    const added = this.added
-    for (let i = 0; i < list.length; i++) {
+    this.pushRange(list, 0, list.length)
+  }
+
+  /** push() of list[lo, hi). */
+  private pushRange(list: ArrayLike<number>, lo: number, hi: number): void {
+    const { added, queue } = this
+    let n = this.queued
+    for (let i = lo; i < hi; i++) {
       const p = list[i]!
       if (added[p] === 0) {
         added[p] = 2
-        this.queue.push(p)
+        queue[n++] = p
       }
     }
+    this.queued = n
   }
 
+  // addRules runs once per package the job can reach (thousands), nearly always before V8 has
+  // optimized it: the loops read the pool's arrays through locals and look names' providers up
+  // in the index's arrays directly, with no subarray, iterator or closure per dependency.
   private addRules(s: number): void {
-    const { pool, clauses } = this
-    const installed = this.isInstalled(s)
+    const { pool, clauses, installedMark } = this
+    const installed = installedMark[s] === 1
     if (!installed && !pool.installable(s)) {
       clauses.add1(-s, R.NOT_INSTALLABLE, s, 0)
       return
     }
     const deps = pool.deps
-    const isInst = (p: number): boolean => this.installedMark[p] === 1
+    const relFlags = deps.flags.data
+    const index = pool.finalize()
+    const nameOff = index.off
+    const nameList = index.list
+    const nNames = nameOff.length - 1
+    const off = pool.depOff.data
     const data = pool.depData.data
-    for (let i = pool.depOff.data[s * NKINDS + K.requires]!; i !== 0 && data[i] !== 0; i++) {
-      const d = data[i]!
-      if (deps.isRich(d)) {
-        // an installed package that is already broken stays as it is (libsolv's dontfix)
-        if (installed && !richHolds(pool, d, isInst)) continue
-        this.richClauses(s, d, false)
-        continue
+    const at = off[s * NKINDS + K.requires]!
+    if (at !== 0)
+      for (let i = at; data[i] !== 0; i++) {
+        const d = data[i]!
+        let arr = nameList
+        let lo = 0
+        let hi = 0
+        if (d < REL_BIT) {
+          if (d < nNames) {
+            lo = nameOff[d]!
+            hi = nameOff[d + 1]!
+          }
+        } else if (relFlags[d & ~REL_BIT]! >= Op.AND) {
+          // an installed package that is already broken stays as it is (libsolv's dontfix)
+          if (installed && !richHolds(pool, d, (p) => installedMark[p] === 1)) continue
+          this.richClauses(s, d, false)
+          continue
+        } else {
+          arr = index.whatprovides(d)
+          hi = arr.length
+        }
+        let self = false
+        let anyInstalled = false
+        for (let k = lo; k < hi; k++) {
+          const p = arr[k]!
+          if (p === s) self = true
+          if (installedMark[p] === 1) anyInstalled = true
+        }
+        if (installed && !anyInstalled) continue
+        if (self) continue // a package satisfies its own requirement
+        if (lo === hi) clauses.add1(-s, R.NOTHING_PROVIDES, s, d)
+        else {
+          clauses.addImplicationRange(-s, arr, lo, hi, R.REQUIRES, s, d)
+          this.pushRange(arr, lo, hi)
+        }
       }
-      const providers = pool.finalize().whatprovides(d)
-      let self = false
-      let anyInstalled = false
-      for (let k = 0; k < providers.length; k++) {
-        if (providers[k] === s) self = true
-        if (this.installedMark[providers[k]!]) anyInstalled = true
+    const atC = off[s * NKINDS + K.conflicts]!
+    if (atC !== 0)
+      for (let i = atC; data[i] !== 0; i++) {
+        const d = data[i]!
+        if (d >= REL_BIT && relFlags[d & ~REL_BIT]! >= Op.AND) {
+          this.richClauses(s, d, true)
+          continue
+        }
+        const ps = index.whatprovides(d)
+        for (let k = 0; k < ps.length; k++) {
+          const p = ps[k]!
+          // self-conflicts are ignored; installed/installed conflicts are not ours to repair
+          if (p === s || (installed && installedMark[p] === 1)) continue
+          this.pair(s, p, R.CONFLICTS, d)
+        }
       }
-      if (installed && !anyInstalled) continue
-      if (self) continue // a package satisfies its own requirement
-      if (providers.length === 0) clauses.add1(-s, R.NOTHING_PROVIDES, s, d)
-      else {
-        clauses.addImplication(-s, providers, R.REQUIRES, s, d)
-        this.push(providers)
+    const multi = this.multiversion.size !== 0 && this.multiversion.has(s)
+    const atO = !multi || this.keepExplicitObsoletes ? off[s * NKINDS + K.obsoletes]! : 0
+    if (atO !== 0)
+      for (let i = atO; data[i] !== 0; i++) {
+        const d = data[i]!
+        const ps = index.whatprovides(d)
+        for (let k = 0; k < ps.length; k++) {
+          const p = ps[k]!
+          if (p === s || (installed && installedMark[p] === 1) || !obsoletesMatch(pool, d, p)) continue
+          this.pair(s, p, installed ? R.INSTALLED_OBSOLETES : R.OBSOLETES, d)
+        }
       }
-    }
-    for (let i = pool.depOff.data[s * NKINDS + K.conflicts]!; i !== 0 && data[i] !== 0; i++) {
-      const d = data[i]!
-      if (deps.isRich(d)) {
-        this.richClauses(s, d, true)
-        continue
-      }
-      const ps = pool.whatprovides(d)
-      for (let k = 0; k < ps.length; k++) {
-        const p = ps[k]!
-        // self-conflicts are ignored; installed/installed conflicts are not ours to repair
-        if (p === s || (installed && isInst(p))) continue
-        this.pair(s, p, R.CONFLICTS, d)
-      }
-    }
-    const multi = this.multiversion.has(s)
-    const obsoletes = !multi || this.keepExplicitObsoletes ? pool.depsOf(s, K.obsoletes) : NO_DEPS
-    for (const d of obsoletes) {
-      const ps = pool.whatprovides(d)
-      for (let k = 0; k < ps.length; k++) {
-        const p = ps[k]!
-        if (p === s || (installed && isInst(p)) || !obsoletesMatch(pool, d, p)) continue
-        this.pair(s, p, installed ? R.INSTALLED_OBSOLETES : R.OBSOLETES, d)
-      }
-    }
     if (!installed) {
-      const name = pool.name.data[s]!
-      const same = pool.finalize().byName(name)
-      for (let k = 0; k < same.length; k++) {
-        const p = same[k]!
-        if (p === s || pool.name.data[p] !== name || !pool.sameNameClash(s, p)) continue
+      const names = pool.name.data
+      const name = names[s]!
+      const hi = name < nNames ? nameOff[name + 1]! : 0
+      for (let k = name < nNames ? nameOff[name]! : 0; k < hi; k++) {
+        const p = nameList[k]!
+        if (p === s || names[p] !== name || !pool.sameNameClash(s, p)) continue
         // a multiversion package coexists with other versions of its name (installed or not)
         // unless an installed one is not multiversion; two copies of one NEVRA never coexist
-        if (multi && (pool.evr.data[p] !== pool.evr.data[s] || pool.arch.data[p] !== pool.arch.data[s]) && (!isInst(p) || this.multiversion.has(p))) continue
+        if (multi && (pool.evr.data[p] !== pool.evr.data[s] || pool.arch.data[p] !== pool.arch.data[s]) && (installedMark[p] !== 1 || this.multiversion.has(p))) continue
         this.pair(s, p, R.SAME_NAME, 0)
       }
     }
-    if (this.weakDeps)
-      for (const d of pool.depsOf(s, K.recommends)) {
-        const providers = pool.whatprovides(d)
-        this.push(providers)
+    const atR = this.weakDeps ? off[s * NKINDS + K.recommends]! : 0
+    if (atR !== 0)
+      for (let i = atR; data[i] !== 0; i++) {
+        const d = data[i]!
+        if (d < REL_BIT) {
+          if (d < nNames) this.pushRange(nameList, nameOff[d]!, nameOff[d + 1]!)
+        } else this.push(index.whatprovides(d))
       }
   }
 
