@@ -22,12 +22,12 @@ const text = (x: unknown, key: string): string | undefined => (typeof x === "str
 
 const has = Object.prototype.hasOwnProperty
 
-/** The envelope with exactly its own fields, or the first problem (a message) as a string. */
-export const checkEnvelope = (raw: unknown): EventEnvelope | string => {
+/** The first problem of a decoded record as an envelope (a message), or undefined if it is one. */
+export const envelopeProblem = (raw: unknown): string | undefined => {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return "Expected object"
   const r = raw as Record<string, unknown>
   for (const key of ["type", "v", "stream", "seq", "pos", "at", "data", "prev"]) if (!has.call(r, key)) return `Missing key at ["${key}"]`
-  const problem =
+  return (
     text(r.type, "type") ??
     position(r.v, "v") ??
     text(r.stream, "stream") ??
@@ -36,7 +36,22 @@ export const checkEnvelope = (raw: unknown): EventEnvelope | string => {
     text(r.at, "at") ??
     (has.call(r, "txn") ? text(r.txn, "txn") : undefined) ??
     (typeof r.prev !== "string" ? `Expected string at ["prev"]` : !HEX64.test(r.prev) ? `Expected a string matching the RegExp ^[0-9a-f]{64}$ at ["prev"]` : undefined)
-  if (problem !== undefined) return problem
-  const { type, v, stream, seq, pos, at, data, prev } = r as unknown as EventEnvelope
-  return has.call(r, "txn") ? { type, v, stream, seq, pos, at, txn: r.txn as string, data, prev } : { type, v, stream, seq, pos, at, data, prev }
+  )
+}
+
+/**
+ * The envelope of a record `envelopeProblem` accepted, with exactly its own fields (in the
+ * schema's order), `type` and `data` as given: the one object a read makes per event.
+ */
+export const envelopeOf = (raw: unknown, type: string, data: unknown): EventEnvelope => {
+  const r = raw as EventEnvelope
+  return has.call(r, "txn")
+    ? { type, v: r.v, stream: r.stream, seq: r.seq, pos: r.pos, at: r.at, txn: r.txn as string, data, prev: r.prev }
+    : { type, v: r.v, stream: r.stream, seq: r.seq, pos: r.pos, at: r.at, data, prev: r.prev }
+}
+
+/** The envelope with exactly its own fields, or the first problem (a message) as a string. */
+export const checkEnvelope = (raw: unknown): EventEnvelope | string => {
+  const problem = envelopeProblem(raw)
+  return problem !== undefined ? problem : envelopeOf(raw, (raw as EventEnvelope).type, (raw as EventEnvelope).data)
 }
