@@ -12,7 +12,8 @@ import { catalog } from "../events/catalog.js"
 import { BootRecorded } from "../events/types/system.js"
 import { TransactionAborted, TransactionCompleted, TransactionFailed, TransactionStarted } from "../events/types/transaction.js"
 import { describeFact } from "./describe.js"
-import { markOf, txnOf, type Mark, type Projection } from "./fold.js"
+import { txnOf, type Mark, type Projection } from "./fold.js"
+import { own, ownAll } from "./own.js"
 
 export type Outcome = "completed" | "aborted" | "failed" | "in-flight"
 
@@ -59,6 +60,9 @@ export interface HistoryState {
   readonly open: Readonly<Record<string, TxnHistory>>
 }
 
+/** Where an event was recorded, kept for good: its own copy of `at` (own.ts). */
+const ownMark = (e: EventEnvelope): Mark => ({ pos: e.pos, at: own(e.at) })
+
 const push = (s: HistoryState, entry: HistoryEntry): Cons<HistoryEntry> => ({ head: entry, tail: s.closed })
 
 /** The history fold; `kindOf` says which event types are facts (tests pass their own registry). */
@@ -71,13 +75,13 @@ export const makeHistoryProjection = (kindOf: (type: string) => EventKind | unde
   const step = (open: Record<string, TxnHistory>, owned: Set<TxnHistory> | undefined, e: EventEnvelope): HistoryEntry | "open" | undefined => {
     if (BootRecorded.is(e)) {
       const { bootId, deployment, kernel } = e.data
-      return { entry: "boot", pos: e.pos, at: e.at, bootId, ...(deployment !== undefined ? { deployment } : {}), ...(kernel !== undefined ? { kernel } : {}) }
+      return { entry: "boot", pos: e.pos, at: own(e.at), bootId: own(bootId), ...(deployment !== undefined ? { deployment: own(deployment) } : {}), ...(kernel !== undefined ? { kernel: own(kernel) } : {}) }
     }
     const txn = txnOf(e)
     if (txn === undefined) return undefined
     if (TransactionStarted.is(e)) {
       const { kind, argv, user, pid } = e.data
-      const entry: TxnHistory = { entry: "transaction", txn, kind, argv, user, pid, started: markOf(e), outcome: "in-flight", changes: [] }
+      const entry: TxnHistory = { entry: "transaction", txn: own(txn), kind: own(kind), argv: ownAll(argv), user: own(user), pid, started: ownMark(e), outcome: "in-flight", changes: [] }
       open[txn] = entry
       owned?.add(entry)
       return "open"
@@ -85,17 +89,23 @@ export const makeHistoryProjection = (kindOf: (type: string) => EventKind | unde
     const cur = open[txn]
     if (!cur) return undefined
     let done: TxnHistory | undefined
-    if (TransactionCompleted.is(e)) done = { ...cur, ended: markOf(e), outcome: "completed" }
-    else if (TransactionAborted.is(e)) done = { ...cur, ended: markOf(e), outcome: "aborted", reason: e.data.reason, undone: e.data.undone }
-    else if (TransactionFailed.is(e)) done = { ...cur, ended: markOf(e), outcome: "failed", error: e.data.error }
+    // Spelled out (the fields and order of an open entry, `ended` appended): a spread that then
+    // adds a key was a slow path, once per transaction of a replay.
+    if (TransactionCompleted.is(e)) {
+      const { txn: id, kind, argv, user, pid, started, changes } = cur
+      done = { entry: "transaction", txn: id, kind, argv, user, pid, started, outcome: "completed", changes, ended: ownMark(e) }
+    }
+    else if (TransactionAborted.is(e)) done = { ...cur, ended: ownMark(e), outcome: "aborted", reason: own(e.data.reason), undone: ownAll(e.data.undone) }
+    else if (TransactionFailed.is(e)) done = { ...cur, ended: ownMark(e), outcome: "failed", error: own(e.data.error) }
     if (done) {
       delete open[txn]
       return done
     }
     if (kindOf(e.type) !== "fact") return undefined
-    if (owned?.has(cur)) (cur.changes as string[]).push(describeFact(e))
+    const change = own(describeFact(e))
+    if (owned?.has(cur)) (cur.changes as string[]).push(change)
     else {
-      const entry: TxnHistory = { ...cur, changes: [...cur.changes, describeFact(e)] }
+      const entry: TxnHistory = { ...cur, changes: [...cur.changes, change] }
       open[txn] = entry
       owned?.add(entry)
     }
