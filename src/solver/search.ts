@@ -107,6 +107,38 @@ export const search = (input: SearchInput): SearchResult => {
   const supplementers: number[] = []
   if (weakDeps) for (const s of pool.supplementers()) if (added[s] && !installed[s]) supplementers.push(s)
 
+  // A clause met at level 0 stays met for the whole search (level 0 is never undone): it is
+  // dropped from the scan whenever level 0 has grown, keeping the others' order and the cursor's
+  // place among them — step 3 then visits a few hundred clauses per decision, not thousands.
+  let settledAt = -1
+  const dropSettled = (): void => {
+    const n0 = sat.decisionLevel === 0 ? sat.trailLen : sat.levelStart[0]!
+    if (n0 === settledAt) return
+    settledAt = n0
+    const level = sat.level
+    const lits = clauses.lits.data
+    const start = clauses.start.data
+    const size = clauses.size.data
+    let w = 0
+    let at = -1
+    for (let i = 0; i < nScan; i++) {
+      const c = scanList[i]!
+      if (i === cursor) at = w
+      let met = false
+      for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
+        const l = lits[k]!
+        const v = l > 0 ? l : -l
+        if ((l > 0 ? value[v]! : -value[v]!) > 0 && level[v] === 0) {
+          met = true
+          break
+        }
+      }
+      if (!met) scanList[w++] = c
+    }
+    cursor = at < 0 ? w : at
+    nScan = w
+  }
+
   const isTrue = (p: number): boolean => value[p] === 1
   const anyTrue = (ps: Int32Array): boolean => {
     for (let k = 0; k < ps.length; k++) if (value[ps[k]!] === 1) return true
@@ -174,6 +206,7 @@ export const search = (input: SearchInput): SearchResult => {
     for (const i of installedList) if (value[i] === 0) return i
     // 3. requirements of what is in, one clause at a time, cycling from where we stopped; a
     //    choice clause (jobs.ts) narrows a requirement to updates of installed packages
+    dropSettled()
     const lits = clauses.lits.data
     const start = clauses.start.data
     const size = clauses.size.data
