@@ -227,8 +227,11 @@ const applyAll = (state: DeploymentsState, events: ReadonlyArray<EventEnvelope>)
       const id = deploymentId(e.data.deployment)
       setView(e, id, writtenView(e, id))
     } else if (BootloaderSwapped.is(e)) {
-      order = e.data.deployments.map(deploymentId)
-      const listed = new Map(e.data.deployments.map((d) => [deploymentId(d), d]))
+      const list = e.data.deployments
+      const ids = list.map(deploymentId)
+      order = ids
+      const listed = new Map<string, BootListEntry>()
+      for (let j = 0; j < list.length; j++) listed.set(ids[j]!, list[j]!)
       for (const [id, d] of listed) {
         const v = Object.prototype.hasOwnProperty.call(byId, id) ? byId[id] : undefined
         if (v !== undefined) writeById()[id] = swappedView(v, d)
