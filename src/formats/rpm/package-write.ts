@@ -36,6 +36,8 @@ export interface WritePackage {
   readonly extra?: ReadonlyArray<WriteEntry>
   /** Replaces the uncompressed payload size the signature header declares. */
   readonly payloadSize?: number
+  /** PAYLOADCOMPRESSOR and the function that compresses the archive (default gzip). */
+  readonly compressor?: { readonly name: string; readonly compress: (archive: Buffer) => Buffer }
 }
 
 export const writePackage = (p: WritePackage): Buffer => {
@@ -49,7 +51,7 @@ export const writePackage = (p: WritePackage): Buffer => {
   })
   const content = files.map((f) => ((f.mode & S_IFMT) === S_IFLNK ? Buffer.from(f.linkto ?? "") : Buffer.from(f.data ?? new Uint8Array(0))))
   const archive = p.archive ?? newcArchive(files.map((f, i) => ({ name: "." + f.path, mode: f.mode, data: content[i], ino: i + 1, nlink: 1 })))
-  const payload = p.payload ?? gzipSync(archive)
+  const payload = p.payload ?? (p.compressor ? p.compressor.compress(archive) : gzipSync(archive))
   const entries: WriteEntry[] = [
     { tag: T.NAME, type: STRING, value: name },
     { tag: T.VERSION, type: STRING, value: version },
@@ -60,7 +62,7 @@ export const writePackage = (p: WritePackage): Buffer => {
     { tag: T.ARCH, type: STRING, value: "noarch" },
     { tag: T.SOURCERPM, type: STRING, value: `${name}-${version}-${release}.src.rpm` },
     { tag: T.PAYLOADFORMAT, type: STRING, value: "cpio" },
-    { tag: T.PAYLOADCOMPRESSOR, type: STRING, value: "gzip" },
+    { tag: T.PAYLOADCOMPRESSOR, type: STRING, value: p.compressor?.name ?? "gzip" },
     { tag: T.PAYLOADFLAGS, type: STRING, value: "9" },
     { tag: T.PAYLOADSHA256, type: STRING_ARRAY, value: [createHash("sha256").update(payload).digest("hex")] },
     { tag: T.PAYLOADSHA256ALGO, type: INT32, value: [8] },

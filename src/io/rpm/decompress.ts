@@ -8,7 +8,8 @@
  * formats/rpm/payload.ts are used.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { Duplex, PassThrough, type Transform } from "node:stream"
+import { closeSync, openSync, readSync } from "node:fs"
+import { Duplex, PassThrough, type Readable, type Transform } from "node:stream"
 import { decompressor } from "../../formats/rpm/payload.js"
 import { corrupt, unsupported } from "../../formats/rpm/error.js"
 
@@ -67,4 +68,42 @@ export const payloadDecompressor = (compressor: string | undefined, opts: Decomp
     throw unsupported("payload", "bzip2 payloads need the bzip2 program (apt-get install bzip2)")
   }
   return decompressor(compressor)
+}
+
+/**
+ * A decoder process that reads the payload straight from the package file (its stdin is the file,
+ * positioned at `offset`) instead of from a pipe the main thread fills: while the main thread was
+ * busy creating files, a 64 KiB stdin pipe ran dry and the decoder — the critical path for xz —
+ * stalled. The caller reads the same bytes separately to hash them. Undefined when the
+ * compressor has no program here (then use payloadDecompressor).
+ */
+export const fileFedDecoder = (compressor: string | undefined, file: { path: string; offset: number }, opts: DecompressOptions = {}): Readable | undefined => {
+  const name = compressor === "lzma" ? "xz" : compressor
+  if (name !== "xz" && name !== "zstd" && name !== "bzip2") return undefined
+  const bin = findBinary(name)
+  if (!bin) return undefined
+  const fd = openSync(file.path, "r")
+  try {
+    // position the descriptor the child inherits (Node has no lseek): read up to the payload
+    const skip = Buffer.allocUnsafe(Math.min(file.offset, 1 << 20) || 1)
+    for (let left = file.offset; left > 0;) {
+      const n = readSync(fd, skip, 0, Math.min(left, skip.length), null)
+      if (n === 0) throw corrupt("payload", "truncated package: no payload")
+      left -= n
+    }
+    const extra = name === "xz" && opts.inputVerified ? ["--ignore-check"] : []
+    const child = spawn(bin, ["--decompress", "--stdout", "--quiet", "--quiet", ...extra], { stdio: [fd, "pipe", "pipe"] })
+    let stderr = ""
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const out = new PassThrough({ highWaterMark: 8 << 20 }) // drained as fast as it comes (see childDecoder)
+    child.stdout!.pipe(out)
+    child.on("close", (code) => {
+      if (code !== 0 && code !== null) out.destroy(corrupt("payload", `${name}: ${stderr.trim() || `exit status ${code}`}`))
+    })
+    child.on("error", (e) => out.destroy(e))
+    out.on("close", () => child.kill())
+    return out
+  } finally {
+    closeSync(fd) // the child has its own copy
+  }
 }

@@ -5,7 +5,7 @@
  * content is hashed against its header digest. A visitor sees each entry and its data as it
  * streams; nothing larger than one read chunk is held in memory.
  */
-import { createReadStream } from "node:fs"
+import { createReadStream, statSync } from "node:fs"
 import { createHash, type Hash } from "node:crypto"
 import { Transform } from "node:stream"
 import { pipeline } from "node:stream/promises"
@@ -14,7 +14,7 @@ import { corrupt } from "../../formats/rpm/error.js"
 import { fileDigestAlgo, files as headerFiles, FILE, hardlinkSets, isLink, isReg, type RpmFile } from "../../formats/rpm/files.js"
 import { string } from "../../formats/rpm/header.js"
 import { BombGuard, type BombLimits } from "../../formats/rpm/payload.js"
-import { payloadDecompressor } from "./decompress.js"
+import { fileFedDecoder, payloadDecompressor } from "./decompress.js"
 import { payloadExpectations, type DigestCheck } from "../../formats/rpm/signature.js"
 import { T } from "../../formats/rpm/tags.js"
 import type { PackageFile } from "./read.js"
@@ -48,6 +48,8 @@ export interface WalkResult {
   readonly payloadBytes: number
 }
 
+const fstatSize = (path: string): number => statSync(path).size
+
 /** Estimated cpio size from the header, used to cap decompression when no size is declared. */
 const estimateArchive = (list: ReadonlyArray<RpmFile>): number =>
   list.reduce((n, f) => n + 110 + f.path.length + 8 + (f.flags & FILE.GHOST ? 0 : f.size) + 4, 0) + 1024
@@ -68,19 +70,33 @@ export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = tru
   let headerLeft = pkg.payloadOffset - pkg.headerOffset
   let total = 0
   let compressed = 0
+  /** Hashes (and counts) one chunk of the file from the main header on; returns its payload part. */
+  const take = (chunk: Buffer): Buffer | undefined => {
+    total += chunk.length
+    md5?.update(chunk)
+    let c = chunk
+    if (headerLeft > 0) {
+      const n = Math.min(headerLeft, c.length)
+      headerLeft -= n
+      c = c.subarray(n)
+    }
+    if (c.length === 0) return undefined
+    payloadHash?.update(c)
+    compressed += c.length
+    return c
+  }
+  const compressor = string(pkg.header, T.PAYLOADCOMPRESSOR)
+  const decoderOpts = { inputVerified: payloadHash !== undefined }
+  // xz, zstd and bzip2 read the payload from the file themselves, while this thread reads it
+  // too for the digests; the bomb guard then counts the whole payload as input from the start
+  // (the decoder cannot read more than that). gzip (node:zlib) is fed through a pipeline.
+  const payloadSize = Math.max(0, fstatSize(pkg.path) - pkg.payloadOffset)
+  const fileFed = fileFedDecoder(compressor, { path: pkg.path, offset: pkg.payloadOffset }, decoderOpts)
+  if (fileFed) guard.input(payloadSize)
   const splitter = new Transform({
     transform(chunk: Buffer, _e, cb) {
-      total += chunk.length
-      md5?.update(chunk)
-      let c = chunk
-      if (headerLeft > 0) {
-        const n = Math.min(headerLeft, c.length)
-        headerLeft -= n
-        c = c.subarray(n)
-      }
-      if (c.length) {
-        payloadHash?.update(c)
-        compressed += c.length
+      const c = take(chunk)
+      if (c) {
         guard.input(c.length)
         this.push(c)
       }
@@ -170,8 +186,16 @@ export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = tru
 
   const stream = createReadStream(pkg.path, { start: pkg.headerOffset, highWaterMark: 1024 * 1024 })
   try {
-    await pipeline(stream, splitter, payloadDecompressor(string(pkg.header, T.PAYLOADCOMPRESSOR), { inputVerified: payloadHash !== undefined }), consume)
+    if (fileFed) {
+      const hashing = (async () => {
+        for await (const c of stream) take(c as Buffer)
+      })()
+      hashing.catch(() => undefined) // awaited below; a consume failure must not leave it unhandled
+      await pipeline(fileFed, consume)
+      await hashing
+    } else await pipeline(stream, splitter, payloadDecompressor(compressor, decoderOpts), consume)
   } catch (caught) {
+    stream.destroy()
     const e = failure ?? caught
     // A payload that fails to decompress or parse is usually a damaged one: say so by its digest.
     if (expect.payloadDigest) {
