@@ -129,17 +129,26 @@ export const solveCommand: Command = {
     save()
     const t3 = performance.now()
     const nevra = (s: number) => pool.nevra(s)
-    const steps = r.transaction.steps
-    const pairs = (kind: string) => steps.filter((s) => s.kind === kind).map((s) => ({ from: nevra(s.pkg), to: nevra(s.by!) }))
+    // one pass over the steps (a filter per kind cost a callback per step and kind, cold)
+    const install: string[] = []
+    const reinstall: string[] = []
+    const erase: string[] = []
+    const moved: Record<"upgrade" | "downgrade" | "obsolete", Array<{ from: string; to: string }>> = { upgrade: [], downgrade: [], obsolete: [] }
+    for (const s of r.transaction.steps) {
+      if (s.kind === "install") install.push(nevra(s.pkg))
+      else if (s.kind === "reinstall") reinstall.push(nevra(s.pkg))
+      else if (s.kind === "erase") erase.push(nevra(s.pkg))
+      else moved[s.kind].push({ from: nevra(s.pkg), to: nevra(s.by!) })
+    }
     const report: SolveReport = {
       ok: r.ok,
-      install: steps.filter((s) => s.kind === "install").map((s) => nevra(s.pkg)),
+      install,
       weak: r.weak.map(nevra),
-      upgrade: pairs("upgrade"),
-      downgrade: pairs("downgrade"),
-      reinstall: steps.filter((s) => s.kind === "reinstall").map((s) => nevra(s.pkg)),
-      obsolete: pairs("obsolete"),
-      erase: steps.filter((s) => s.kind === "erase").map((s) => nevra(s.pkg)),
+      upgrade: moved.upgrade,
+      downgrade: moved.downgrade,
+      reinstall,
+      obsolete: moved.obsolete,
+      erase,
       problems: r.problems.map((p) => ({ summary: p.summary, rules: p.rules, solutions: p.solutions.map((x) => x.text) })),
       stats: { source, loadMs: Math.round(t1 - t0), solveMs: Math.round(t2 - t1), saveMs: Math.round(t3 - t2), packages: pool.count - 1, ...r.stats },
     }

@@ -7,6 +7,7 @@ import { select, selectFile, selectGlob, selectNevra, selectProvides } from "../
 import { loadSnapshot, saveSnapshot } from "../../src/solver/snapshot.js"
 import { archPolicy } from "../../src/solver/arch.js"
 import { K } from "../../src/solver/package.js"
+import { StringPool } from "../../src/solver/strings.js"
 import { lines, makePool, pkg, run } from "./helpers.js"
 
 t.test("rich dependencies parse into trees and print back as rpm writes them", async (t) => {
@@ -70,6 +71,16 @@ t.test("selections", async (t) => {
   t.equal(select(pool, "nothing-like-this").solvables.length, 0)
   t.same(selectGlob(pool, "ba?h").length, 2)
   t.same(selectNevra(pool, "bash").length, 0, "a bare name is not a NEVRA form")
+})
+
+t.test("strings read back from the arena alone (as from a snapshot) are the ones interned", async (t) => {
+  const texts = ["glibc", "", "pâté-1.0", "名前", "emoji-😀", "\ufeffbom", "ï-starts-with-c3", "\uf000-starts-with-ef", "x".repeat(300), "bad\u0000nul"]
+  const strings = new StringPool()
+  const ids = texts.map((x) => strings.intern(x))
+  // a pool from the same arrays has no JavaScript strings cached: every str() decodes UTF-8
+  const fresh = new StringPool(strings.data())
+  ids.forEach((id, i) => t.equal(fresh.str(id), new TextDecoder().decode(new TextEncoder().encode(texts[i])), JSON.stringify(texts[i])))
+  t.equal(fresh.str(ids[5]!), "bom", "a leading byte-order mark is dropped, as TextDecoder does")
 })
 
 t.test("snapshots load what was saved, and refuse what is not one", async (t) => {
