@@ -38,6 +38,8 @@ export interface WalkOptions {
   readonly md5?: boolean
   /** Also check PAYLOADSHA256ALT over the uncompressed payload (default true). */
   readonly altDigest?: boolean
+  /** The header's file list and hardlink sets when the caller already has them (54k files: ~0.1 s each). */
+  readonly files?: { readonly list: ReadonlyArray<RpmFile>; readonly links: ReadonlyMap<number, ReadonlyArray<number>> }
 }
 
 export interface WalkResult {
@@ -54,9 +56,9 @@ const fstatSize = (path: string): number => statSync(path).size
 const estimateArchive = (list: ReadonlyArray<RpmFile>): number =>
   list.reduce((n, f) => n + 110 + f.path.length + 8 + (f.flags & FILE.GHOST ? 0 : f.size) + 4, 0) + 1024
 
-export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = true, md5: checkMd5 = true, altDigest = true }: WalkOptions): Promise<WalkResult> => {
-  const list = headerFiles(pkg.header)
-  const links = hardlinkSets(list)
+export const walkPayload = async ({ pkg, visitor = {}, limits, fileDigests = true, md5: checkMd5 = true, altDigest = true, files }: WalkOptions): Promise<WalkResult> => {
+  const list = files?.list ?? headerFiles(pkg.header)
+  const links = files?.links ?? hardlinkSets(list)
   const byPath = new Map<string, RpmFile>()
   for (const f of list) byPath.set(f.path, f)
   const large = pkg.header.byTag.has(T.LONGFILESIZES)

@@ -86,6 +86,17 @@ export const unpackPackage = (opts: UnpackOptions): Promise<UnpackResult> =>
     }
   })
 
+/** Runs a create; false when its name already exists (EEXIST), other errors thrown. */
+const created = (make: () => void): boolean => {
+  try {
+    make()
+    return true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+    return false
+  }
+}
+
 const unpackInto = async (o: UnpackOptions & { pkg: PackageFile; list: ReadonlyArray<RpmFile>; root: string }): Promise<Omit<UnpackResult, "dest">> => {
   const owners = o.owners ?? readOwners(o.ownersFrom)
   const warnings = new Set<string>()
@@ -128,20 +139,23 @@ const unpackInto = async (o: UnpackOptions & { pkg: PackageFile; list: ReadonlyA
         count++
         if (f.path === "/") return
         const { abs, dirAbs } = target(f)
+        // Directories and symlinks, like files below, are made at their final name in the fresh
+        // staging tree, and only an existing name costs the lstat (and, for a symlink, the
+        // temporary name and rename that replace what is there).
         if (isDir(f.mode)) {
-          const st = lstatMaybe(abs)
-          if (!st) mkdirSync(abs, { mode: 0o700 })
-          else if (!st.isDirectory()) throw corrupt("unpack", `${f.path}: exists and is not a directory`)
+          if (!created(() => mkdirSync(abs, { mode: 0o700 })) && !lstatMaybe(abs)?.isDirectory())
+            throw corrupt("unpack", `${f.path}: exists and is not a directory`)
           dirs.push({ abs, f })
           return
         }
         const [uid, gid] = ownerIds(owners, f.user, f.group, warnings)
         if (isLink(f.mode)) {
-          const t = tree.tmpName(dirAbs)
-          symlinkSync(f.linkto, t)
+          const direct = created(() => symlinkSync(f.linkto, abs))
+          const t = direct ? abs : tree.tmpName(dirAbs)
+          if (!direct) symlinkSync(f.linkto, t)
           if (isRoot) lchownSync(t, uid, gid)
           lutimesSync(t, f.mtime, f.mtime)
-          place(t, abs)
+          if (!direct) place(t, abs)
           return
         }
         const set = links.get(f.index)
