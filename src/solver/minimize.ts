@@ -42,27 +42,35 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
   const posCount = new Int32Array(m + 2)
   const negCount = new Int32Array(m + 2)
   const trueCount = new Int32Array(nOriginal)
+  // one walk over each clause's literals: counted as they come, and uncounted in the rare case
+  // a later literal turns out to meet the clause (this runs cold, over every clause)
   for (let c = 0; c < nOriginal; c++) {
     if (disabled[c]) continue
     let n = 0
-    const e = start[c]! + size[c]!
-    for (let k = start[c]!; k < e; k++) {
+    const b = start[c]!
+    const e = b + size[c]!
+    let k = b
+    for (; k < e; k++) {
       const l = lits[k]!
       if (l > 0) {
         if (value[l] === 1) n++
-      } else if (value[-l] !== 1) {
-        n = MET
-        break
-      }
-    }
-    trueCount[c] = n
-    if (n === MET) continue
-    for (let k = start[c]!; k < e; k++) {
-      const l = lits[k]!
+      } else if (value[-l] !== 1) break
       const x = dense[l > 0 ? l : -l]!
       if (x === 0) continue
       if (l > 0) posCount[x + 1]!++
       else negCount[x + 1]!++
+    }
+    if (k === e) {
+      trueCount[c] = n
+      continue
+    }
+    trueCount[c] = MET
+    for (let j = b; j < k; j++) {
+      const l = lits[j]!
+      const x = dense[l > 0 ? l : -l]!
+      if (x === 0) continue
+      if (l > 0) posCount[x + 1]!--
+      else negCount[x + 1]!--
     }
   }
   for (let x = 1; x <= m + 1; x++) {
