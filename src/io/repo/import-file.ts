@@ -57,7 +57,7 @@ export const makeImporter = (opts: { mode: RepoMode; objectsDir: string; staging
       if (have(rel)) return { csum, rel, written: false, bytes: 0 }
       const prefix = rel.slice(0, 2)
       if (!madeDirs.has(prefix)) {
-        mkdirSync(`${opts.stagingDir}/${prefix}`, { recursive: true })
+        mkdirSync(`${opts.stagingDir}/${prefix}`, { recursive: true, mode: 0o775 })
         madeDirs.add(prefix)
       }
       // Exclusive create: another worker staging identical content makes this a no-op.

@@ -121,7 +121,8 @@ const ensureStagingDir = (txn: Transaction, rel: string): string => {
   if (!dirs) stagedDirs.set(txn, (dirs = new Set()))
   const prefix = rel.slice(0, 2)
   if (!dirs.has(prefix)) {
-    mkdirSync(join(txn.staging, prefix), { recursive: true })
+    // objects/XX's mode: a staged prefix directory may become it (see publishStaged).
+    mkdirSync(join(txn.staging, prefix), { recursive: true, mode: 0o775 })
     dirs.add(prefix)
   }
   return `${txn.staging}/${rel}`
@@ -290,6 +291,43 @@ export const setRef = (txn: Transaction, ref: string, csum: Checksum | null, kin
 }
 
 /**
+ * Moves every staged object into `objects/`. Objects were checked absent when staged; a
+ * concurrent writer can only have put identical bytes there since, so a plain rename (one
+ * syscall, no unlink of the staged name) is safe. A staged `XX/` holding exactly this
+ * transaction's objects is renamed whole when `objects/XX` is missing or empty (a first pull or
+ * commit: one rename instead of one per object); rename(2) refuses a non-empty target, and then,
+ * as for any other prefix, objects move one by one.
+ */
+const publishStaged = (txn: Transaction): void => {
+  const objects = `${txn.repo.path}/objects`
+  const byPrefix = new Map<string, string[]>()
+  for (const rel of txn.staged) {
+    const prefix = rel.slice(0, 2)
+    const list = byPrefix.get(prefix)
+    if (list) list.push(rel)
+    else byPrefix.set(prefix, [rel])
+  }
+  for (const [prefix, rels] of byPrefix) {
+    if (moveWholeDir(`${txn.staging}/${prefix}`, `${objects}/${prefix}`, rels.length)) continue
+    mkdirSync(`${objects}/${prefix}`, { recursive: true, mode: 0o775 })
+    for (const rel of rels) renameSync(`${txn.staging}/${rel}`, `${objects}/${rel}`)
+  }
+}
+
+/** Renames `src` over `dst` if `src` holds exactly `count` entries (nothing this transaction did not stage) and `dst` is absent or empty. */
+const moveWholeDir = (src: string, dst: string, count: number): boolean => {
+  if (readdirSync(src).length !== count) return false
+  try {
+    renameSync(src, dst)
+    return true
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOTEMPTY" || code === "EEXIST") return false
+    throw e
+  }
+}
+
+/**
  * The commit point. Objects become visible by rename; refs move only after a syncfs made the
  * objects durable, so no ref can ever name an object that a power cut lost.
  */
@@ -301,17 +339,7 @@ export const commitTransaction = async (txn: Transaction): Promise<TransactionSt
       throw new RepoError({ op: "commit transaction", reason: "Io", detail: "injected failure (STRATA_TEST_ERROR=pre-commit)" })
     }
     if (txn.staged.size) await syncfs(txn.staging)
-    // Objects were checked absent when staged; a concurrent writer can only have put identical
-    // bytes there since, so a plain rename (one syscall, no unlink of the staged name) is safe.
-    const made = new Set<string>()
-    for (const rel of txn.staged) {
-      const prefix = rel.slice(0, 2)
-      if (!made.has(prefix)) {
-        made.add(prefix)
-        mkdirSync(`${repo.path}/objects/${prefix}`, { recursive: true, mode: 0o775 })
-      }
-      renameSync(`${txn.staging}/${rel}`, `${repo.path}/objects/${rel}`)
-    }
+    publishStaged(txn)
     if (txn.staged.size) await syncfs(repo.path)
     // Every content object staged here was hashed as it was written: remember it as verified,
     // with its final inode state (rename moves ctime), so a checkout need not hash it again.
