@@ -6,6 +6,7 @@
 import * as Schema from "effect/Schema"
 import type { DataSchema, EventDef } from "./event-def.js"
 import { EventLogError, UnknownEventType } from "./error.js"
+import { compileFast, FAIL } from "./payload-fast.js"
 
 interface Compiled {
   readonly def: EventDef
@@ -24,6 +25,20 @@ export interface Registry {
   readonly decodeData: (type: string, v: number, data: unknown, pos?: number) => unknown
 }
 
+/**
+ * Effect's decoder of `schema`, behind the fast path of payload-fast.ts where the schema allows
+ * one (every payload in the catalog does): same values, and Effect's errors for bad payloads.
+ */
+const payloadDecoder = (schema: DataSchema): ((data: unknown) => unknown) => {
+  const slow = Schema.decodeUnknownSync(schema)
+  const fast = compileFast(schema.ast)
+  if (!fast) return slow
+  return (data) => {
+    const out = fast(data)
+    return out === FAIL ? slow(data) : out
+  }
+}
+
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).replace(/\s*\n\s*/g, " ")
 
 export const makeRegistry = (defs: ReadonlyArray<EventDef>): Registry => {
@@ -31,7 +46,7 @@ export const makeRegistry = (defs: ReadonlyArray<EventDef>): Registry => {
   for (const def of defs) {
     if (table.has(def.type)) throw new Error(`event registry: "${def.type}" is defined twice`)
     const decode = new Map<number, (data: unknown) => unknown>()
-    decode.set(def.v, Schema.decodeUnknownSync(def.data as DataSchema))
+    decode.set(def.v, payloadDecoder(def.data as DataSchema))
     for (const [v, old] of def.older) {
       const dec = Schema.decodeUnknownSync(old.data)
       decode.set(v, (d) => old.up(dec(d)))
