@@ -93,13 +93,9 @@ export const search = (input: SearchInput): SearchResult => {
   }
 
   const jobClauseList = jobs.jobClauses.flat().filter((c) => clauses.size.data[c]! > 1)
+  // the clauses step 3 visits, in clause order; made on its first visit (by dropSettled)
   const scanList = new Int32Array(nOriginal)
-  let nScan = 0
-  {
-    const kind = clauses.kind.data
-    const disabled = clauses.disabled.data
-    for (let c = 0; c < nOriginal; c++) if (SCAN_KIND[kind[c]!] === 1 && disabled[c] === 0) scanList[nScan++] = c
-  }
+  let nScan = -1
   let cursor = 0
   const weakChosen = new Set<number>()
   const updates = new Set<number>()
@@ -119,11 +115,20 @@ export const search = (input: SearchInput): SearchResult => {
     const lits = clauses.lits.data
     const start = clauses.start.data
     const size = clauses.size.data
+    // the first time, straight from the clause store: each clause of a scanned kind
+    const first = nScan < 0
+    const kind = clauses.kind.data
+    const disabled = clauses.disabled.data
     let w = 0
     let at = -1
-    for (let i = 0; i < nScan; i++) {
-      const c = scanList[i]!
-      if (i === cursor) at = w
+    for (let i = 0, n = first ? nOriginal : nScan; i < n; i++) {
+      let c = i
+      if (first) {
+        if (SCAN_KIND[kind[c]!] !== 1 || disabled[c] !== 0) continue
+      } else {
+        c = scanList[i]!
+        if (i === cursor) at = w
+      }
       let met = false
       for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
         const l = lits[k]!
@@ -135,7 +140,7 @@ export const search = (input: SearchInput): SearchResult => {
       }
       if (!met) scanList[w++] = c
     }
-    cursor = at < 0 ? w : at
+    cursor = first ? 0 : at < 0 ? w : at
     nScan = w
   }
 
