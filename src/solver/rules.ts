@@ -158,23 +158,15 @@ export class PackageRules {
     if (at !== 0)
       for (let i = at; data[i] !== 0; i++) {
         const d = data[i]!
-        let arr = nameList
-        let lo = 0
-        let hi = 0
-        if (d < REL_BIT) {
-          if (d < nNames) {
-            lo = nameOff[d]!
-            hi = nameOff[d + 1]!
-          }
-        } else if (relFlags[d & ~REL_BIT]! >= Op.AND) {
+        if (d >= REL_BIT && relFlags[d & ~REL_BIT]! >= Op.AND) {
           // an installed package that is already broken stays as it is (libsolv's dontfix)
           if (installed && !richHolds(pool, d, (p) => installedMark[p] === 1)) continue
           this.richClauses(s, d, false)
           continue
-        } else {
-          arr = index.whatprovides(d)
-          hi = arr.length
         }
+        const arr = index.range(d)
+        const lo = index.lo
+        const hi = index.hi
         let self = false
         let anyInstalled = false
         for (let k = lo; k < hi; k++) {
@@ -198,8 +190,8 @@ export class PackageRules {
           this.richClauses(s, d, true)
           continue
         }
-        const ps = index.whatprovides(d)
-        for (let k = 0; k < ps.length; k++) {
+        const ps = index.range(d)
+        for (let k = index.lo, hi = index.hi; k < hi; k++) {
           const p = ps[k]!
           // self-conflicts are ignored; installed/installed conflicts are not ours to repair
           if (p === s || (installed && installedMark[p] === 1)) continue
@@ -235,9 +227,8 @@ export class PackageRules {
     if (atR !== 0)
       for (let i = atR; data[i] !== 0; i++) {
         const d = data[i]!
-        if (d < REL_BIT) {
-          if (d < nNames) this.pushRange(nameList, nameOff[d]!, nameOff[d + 1]!)
-        } else this.push(index.whatprovides(d))
+        const ps = index.range(d)
+        this.pushRange(ps, index.lo, index.hi)
       }
   }
 

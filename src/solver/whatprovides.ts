@@ -124,6 +124,38 @@ export class ProviderIndex {
     return r
   }
 
+  /** The bounds of range()'s answer in the array it returns. */
+  lo = 0
+  hi = 0
+
+  /**
+   * whatprovides(dep) as array[lo, hi) (lo and hi left in this object): for a name or a
+   * relation the snapshot brought, a range of the index's own arrays — no subarray or cache entry
+   * for each of the thousands of dependencies rule building looks up once.
+   */
+  range(dep: number): Int32Array {
+    if (dep < REL_BIT) {
+      if (dep < this.off.length - 1) {
+        this.lo = this.off[dep]!
+        this.hi = this.off[dep + 1]!
+      } else this.lo = this.hi = 0
+      return this.list
+    }
+    const imp = this.imported
+    const k = dep & ~REL_BIT
+    if (imp !== undefined && k < imp.slot.length && imp.slot[k] !== 0) {
+      // imported lists never change (rels only ever caches the same list for them)
+      const i = imp.slot[k]! - 1
+      this.lo = imp.off[i]!
+      this.hi = imp.off[i + 1]!
+      return imp.list
+    }
+    const r = this.whatprovides(dep)
+    this.lo = 0
+    this.hi = r.length
+    return r
+  }
+
   whatprovides(dep: number): Int32Array {
     if (dep < REL_BIT) return this.byName(dep)
     const k = dep & ~REL_BIT
