@@ -17,6 +17,7 @@ import { openRepo, type Repo } from "../repo/repo.js"
 import { pruneRepo, type PruneResult } from "../repo/prune.js"
 import { sysFsError } from "./error.js"
 import { pathExists, rmrf, unlinkIfExists } from "./fs-ops.js"
+import { rmrfSplit } from "./rmrf-split.js"
 import { deleteDeploymentRefs, writeDeploymentRefs } from "./bootlinks.js"
 import { allDeploymentDirs } from "./deployment-dirs.js"
 import {
@@ -109,7 +110,7 @@ export const cleanupSysroot = async (opts: CleanupOptions): Promise<CleanupRepor
     const p = deploymentPath(sysroot, d)
     if (live.has(p) || isRoot(p)) continue
     await unlinkIfExists(`${p}.origin`, op)
-    await rmrf(p, op)
+    await rmrfSplit(p, op) // a whole OS tree: on two threads
     removedDeployments.push(d)
   }
   for (const o of await orphanOrigins(sysroot)) {

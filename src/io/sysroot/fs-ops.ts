@@ -5,10 +5,11 @@
  * deployment roots".
  */
 import { spawn } from "node:child_process"
-import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, copyFileSync, chownSync, lchownSync, chmodSync, mkdirSync, rmdirSync, symlinkSync, utimesSync, unlinkSync } from "node:fs"
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, copyFileSync, chownSync, lchownSync, chmodSync, mkdirSync, symlinkSync, utimesSync, unlinkSync } from "node:fs"
 import { lstat, rename, symlink, writeFile, unlink, utimes } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { SysrootError, sysFsError } from "./error.js"
+import { removeSync } from "./rm-tree.js"
 
 // The native xattr binding loads on first use: readers of the sysroot (`strata status`, measured
 // against `ostree admin status`) never copy metadata and should not pay for it.
@@ -36,57 +37,6 @@ export const setImmutable = (path: string, on: boolean): Promise<boolean> =>
   })
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code
-
-/** Removes what is at `path` unless already gone; EISDIR says it was a directory after all. */
-const unlinkOrDir = (path: string): void => {
-  try {
-    unlinkSync(path)
-  } catch (e) {
-    if (code(e) === "ENOENT") return
-    if (code(e) === "EISDIR") return removeDirSync(path)
-    throw e
-  }
-}
-
-/**
- * A directory tree, depth first, as ostree's glnx_shutil_rm_rf_at does it: the entry types come
- * from readdir (no lstat per entry; an unknown type is unlinked, and EISDIR sends it here) and
- * each directory is removed once it is empty. Node's `rm -r` lstat'ed every entry and tried
- * rmdir on every directory before emptying it, each through the thread pool: ~36k round trips
- * and 3k failing rmdirs to remove one deployment, several times the syscalls ostree makes.
- */
-const removeDirSync = (path: string): void => {
-  let entries: import("node:fs").Dirent[]
-  try {
-    entries = readdirSync(path, { withFileTypes: true })
-  } catch (e) {
-    if (code(e) === "ENOENT") return
-    throw e
-  }
-  for (const d of entries) {
-    const p = `${path}/${d.name}`
-    if (d.isDirectory()) removeDirSync(p)
-    else unlinkOrDir(p)
-  }
-  try {
-    rmdirSync(path)
-  } catch (e) {
-    if (code(e) !== "ENOENT") throw e
-  }
-}
-
-/** rm -rf of one path (a symlink itself, never its target); gone already is success. */
-const removeSync = (path: string): void => {
-  let st: import("node:fs").Stats
-  try {
-    st = lstatSync(path)
-  } catch (e) {
-    if (isMissing(e)) return
-    throw e
-  }
-  if (st.isDirectory()) removeDirSync(path)
-  else unlinkOrDir(path)
-}
 
 /**
  * rm -rf; a path already gone is success. Clears the immutable flag and retries once on EPERM.
