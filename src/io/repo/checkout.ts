@@ -4,7 +4,7 @@
  * object read is verified first, so a corrupted object is refused rather than checked out.
  */
 import { existsSync, rmSync, statSync } from "node:fs"
-import { S_IFLNK, S_IFMT, S_IFREG, parseBareUserMeta, type Checksum, type Dirmeta } from "../../formats/ostree/index.js"
+import { S_IFLNK, S_IFMT, S_IFREG, parseBareUserMeta, type Checksum, type Dirmeta, type Dirtree } from "../../formats/ostree/index.js"
 import { RepoError } from "./error.js"
 import { loadCommit, loadDirmetaSync, loadDirtreeSync, objectPath, readContentObjectSync } from "./object-read.js"
 import { xattrBinding } from "./xattr.js"
@@ -14,6 +14,7 @@ import { openVerifiedCache } from "./verified-cache.js"
 import { devinoKey, type DevinoCache } from "./devino.js"
 import { checkoutDir, checkoutFile, type PlannedDir, type WriteCtx } from "./checkout-write.js"
 import type { Repo } from "./repo.js"
+import { rememberDirtrees } from "./traverse.js"
 
 export interface CheckoutOptions {
   readonly rev: string
@@ -183,6 +184,7 @@ const verifyObjects = async (ctx: Ctx, all: Set<Checksum>): Promise<void> => {
 const loadPlan = (ctx: Ctx, tree: Checksum, meta: Checksum): { root: PlannedDir; files: number } => {
   const nodes = new Map<string, PlannedDir>()
   const metas = new Map<Checksum, Dirmeta>()
+  const trees = new Map<Checksum, Dirtree>()
   let files = 0
   const load = (t: Checksum, m: Checksum): PlannedDir => {
     const key = t + m
@@ -190,12 +192,14 @@ const loadPlan = (ctx: Ctx, tree: Checksum, meta: Checksum): { root: PlannedDir;
     if (known) return known
     let dm = metas.get(m)
     if (!dm) metas.set(m, (dm = loadDirmetaSync(ctx.repo, m)))
-    const dt = loadDirtreeSync(ctx.repo, t)
+    const dt = trees.get(t) ?? loadDirtreeSync(ctx.repo, t)
+    trees.set(t, dt)
     files += dt.files.length
     const node: PlannedDir = { tree: dt, meta: dm, dirs: dt.dirs.map((d) => [d.name, load(d.tree, d.meta)] as const) }
     nodes.set(key, node)
     return node
   }
   const root = load(tree, meta)
+  rememberDirtrees(ctx.repo.path, trees) // every one verified: a prune in this process need not read them again (traverse.ts)
   return { root, files }
 }

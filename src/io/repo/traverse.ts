@@ -7,7 +7,7 @@
  * missing dirtree is an error unless the commit is marked partial. Content objects are
  * recorded, not opened. Each dirtree is read (and hash-verified) once per traversal.
  */
-import type { Checksum } from "../../formats/ostree/index.js"
+import type { Checksum, Dirtree } from "../../formats/ostree/index.js"
 import { commitState } from "./commit-state.js"
 import { RepoError } from "./error.js"
 import { loadCommit, loadDirtreeSync } from "./object-read.js"
@@ -25,6 +25,23 @@ export interface Reachable {
 
 export const emptyReachable = (): Reachable => ({ objects: new Set(), commitDepth: new Map(), dirtrees: new Set() })
 
+/**
+ * The dirtrees the last checkout in this process read and hash-verified, by repository path. A
+ * deploy checks a tree out and then prunes (its cleanup), whose traversal needs every one of the
+ * same dirtrees again: reading, hashing and parsing ~2400 of them was ~10 % of a deploy's main
+ * thread. A dirtree is named by its hash, so within one process the parsed copy is as good as a
+ * fresh read; a dirtree not in here is read as before. Only the last checkout's are kept, so a
+ * long-lived process holds at most one tree's worth.
+ */
+let recent: { readonly repo: string; readonly trees: ReadonlyMap<Checksum, Dirtree> } | undefined
+export const rememberDirtrees = (repoPath: string, trees: ReadonlyMap<Checksum, Dirtree>): void => {
+  recent = { repo: repoPath, trees }
+}
+/** Drops what rememberDirtrees kept (tests). */
+export const forgetDirtrees = (): void => {
+  recent = undefined
+}
+
 const isMissing = (e: unknown): boolean => e instanceof RepoError && e.reason === "NotFound"
 
 /**
@@ -35,9 +52,9 @@ const isMissing = (e: unknown): boolean => e instanceof RepoError && e.reason ==
 const walkDirtree = (repo: Repo, tree: Checksum, into: Reachable, ignoreMissing: boolean): void => {
   if (into.dirtrees.has(tree)) return
   into.dirtrees.add(tree)
-  let dt
+  let dt = recent?.repo === repo.path ? recent.trees.get(tree) : undefined
   try {
-    dt = loadDirtreeSync(repo, tree)
+    dt ??= loadDirtreeSync(repo, tree)
   } catch (e) {
     if (ignoreMissing && isMissing(e)) return
     throw e
