@@ -28,12 +28,20 @@ export interface Registry {
 /**
  * Effect's decoder of `schema`, behind the fast path of payload-fast.ts where the schema allows
  * one (every payload in the catalog does): same values, and Effect's errors for bad payloads.
+ * The fast path is generated code, compiled only once a type has been decoded FAST_AFTER times:
+ * a command that reads a short log (`strata status`) starts without compiling ~40 functions.
  */
+export const FAST_AFTER = 64
+
 const payloadDecoder = (schema: DataSchema): ((data: unknown) => unknown) => {
   const slow = Schema.decodeUnknownSync(schema)
-  const fast = compileFast(schema.ast)
-  if (!fast) return slow
+  let calls = 0
+  let fast: ((data: unknown) => unknown) | undefined
   return (data) => {
+    if (fast === undefined) {
+      if (++calls < FAST_AFTER) return slow(data)
+      fast = compileFast(schema.ast) ?? slow
+    }
     const out = fast(data)
     return out === FAIL ? slow(data) : out
   }
