@@ -24,7 +24,7 @@ export interface MinimizeInput {
 /** Returns the packages it set to not installed. */
 export const minimize = ({ pool, clauses, nOriginal, value, installed, order, keep }: MinimizeInput): number[] => {
   // For each new package in the solution: the clauses it appears in positively and negatively
-  // (CSR over the true literals); for each clause, how many installed literals meet it, or
+  // (linked lists, below); for each clause, how many installed literals meet it, or
   // MET when a package it names negatively is left out (then it needs no positive at all).
   const MET = 1 << 30
   const lits = clauses.lits.data
@@ -39,11 +39,17 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
     const s = order[k]!
     if (s > 0 && value[s] === 1 && !installed[s] && dense[s] === 0) dense[s] = ++m
   }
-  const posCount = new Int32Array(m + 2)
-  const negCount = new Int32Array(m + 2)
   const trueCount = new Int32Array(nOriginal)
-  // one walk over each clause's literals: counted as they come, and uncounted in the rare case
-  // a later literal turns out to meet the clause (this runs cold, over every clause)
+  // each new package's occurrences, positive and negative, as linked lists made in the same walk
+  // (no second pass over the clauses): head[x] the latest, occNext the one before, occClause
+  // its clause; at most one occurrence per literal slot
+  const posHead = new Int32Array(m + 1).fill(-1)
+  const negHead = new Int32Array(m + 1).fill(-1)
+  const occNext = new Int32Array(clauses.lits.length)
+  const occClause = new Int32Array(clauses.lits.length)
+  let nOcc = 0
+  // one walk over each clause's literals: occurrences taken as they come, and taken back in the
+  // rare case a later literal turns out to meet the clause (this runs cold, over every clause)
   for (let c = 0; c < nOriginal; c++) {
     if (disabled[c]) continue
     let n = 0
@@ -57,38 +63,28 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
       } else if (value[-l] !== 1) break
       const x = dense[l > 0 ? l : -l]!
       if (x === 0) continue
-      if (l > 0) posCount[x + 1]!++
-      else negCount[x + 1]!++
+      occClause[nOcc] = c
+      if (l > 0) {
+        occNext[nOcc] = posHead[x]!
+        posHead[x] = nOcc++
+      } else {
+        occNext[nOcc] = negHead[x]!
+        negHead[x] = nOcc++
+      }
     }
     if (k === e) {
       trueCount[c] = n
       continue
     }
     trueCount[c] = MET
-    for (let j = b; j < k; j++) {
+    // latest first: each is then the head of its list
+    for (let j = k - 1; j >= b; j--) {
       const l = lits[j]!
       const x = dense[l > 0 ? l : -l]!
       if (x === 0) continue
-      if (l > 0) posCount[x + 1]!--
-      else negCount[x + 1]!--
-    }
-  }
-  for (let x = 1; x <= m + 1; x++) {
-    posCount[x]! += posCount[x - 1]!
-    negCount[x]! += negCount[x - 1]!
-  }
-  const pos = new Int32Array(posCount[m + 1]!)
-  const neg = new Int32Array(negCount[m + 1]!)
-  const pf = posCount.slice(0, m + 1)
-  const nf = negCount.slice(0, m + 1)
-  for (let c = 0; c < nOriginal; c++) {
-    if (disabled[c] || trueCount[c] === MET) continue
-    for (let k = start[c]!, e = k + size[c]!; k < e; k++) {
-      const l = lits[k]!
-      const x = dense[l > 0 ? l : -l]!
-      if (x === 0) continue
-      if (l > 0) pos[pf[x]!++] = c
-      else neg[nf[x]!++] = c
+      nOcc--
+      if (l > 0) posHead[x] = occNext[posHead[x]!]!
+      else negHead[x] = occNext[negHead[x]!]!
     }
   }
   // what the solution recommends stays: leaving it out would undo a weak dependency
@@ -117,14 +113,14 @@ export const minimize = ({ pool, clauses, nOriginal, value, installed, order, ke
       if (p <= 0 || installed[p] || value[p] !== 1 || keep.has(p) || recommended[p] === 1) continue
       const x = dense[p]!
       let needed = false
-      for (let i = posCount[x]!; i < posCount[x + 1]!; i++)
-        if (trueCount[pos[i]!]! < 2) {
+      for (let o = posHead[x]!; o !== -1; o = occNext[o]!)
+        if (trueCount[occClause[o]!]! < 2) {
           needed = true
           break
         }
       if (needed) continue
-      for (let i = posCount[x]!; i < posCount[x + 1]!; i++) trueCount[pos[i]!]!--
-      for (let i = negCount[x]!; i < negCount[x + 1]!; i++) trueCount[neg[i]!] = MET
+      for (let o = posHead[x]!; o !== -1; o = occNext[o]!) trueCount[occClause[o]!]!--
+      for (let o = negHead[x]!; o !== -1; o = occNext[o]!) trueCount[occClause[o]!] = MET
       value[p] = -1
       removed.push(p)
       changed = true
