@@ -9,7 +9,7 @@
  * 2. repository load: a synthetic 63,000-package primary.xml.gz (Fedora-like records) loaded by
  *    `strata pkg query` cold (XML → cache) and warm (cache), vs `repo2solv` on the same repo.
  *
- * Usage: node dist/bench/rpm.js [--runs=N] [--only=unpack|repo] [--packages=N]
+ * Usage: node dist/bench/rpm.js [--runs=N] [--only=unpack|repo] [--packages=N] [--settle=SECONDS]
  */
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -92,25 +92,49 @@ const buildRpms = (): string[] => {
   return readdirSync(out).filter((f) => f.endsWith(".rpm")).sort().map((f) => join(out, f))
 }
 
+/**
+ * Every run unpacks into a directory of its own, and outputs are removed only between packages,
+ * followed by a pause. Why: on ext4 without a journal (this machine's disk), inode allocation skips,
+ * one by one, every inode freed in the last 60 s. Removing the previous run's 54k files right before
+ * a timed run made bench-share take 6 s or 40 s for either tool depending on where the allocator
+ * landed: a measure of the previous run's rm, not of unpacking.
+ */
+const settleAfterRemoval = (): void => {
+  spawnSync("sleep", [String(option("settle") ?? 65)])
+}
+
 const benchUnpack = () => {
   const rpms = buildRpms()
   const total = rpms.reduce((n, p) => n + statSync(p).size, 0)
-  console.log(`\nparse + verify + unpack: ${rpms.length} RPMs, ${mb(total)} (${runs} runs, median)`)
-  const dest = join(work, "out")
-  const clean = () => rmSync(dest, { recursive: true, force: true })
+  console.log(`\nparse + verify + unpack: ${rpms.length} RPMs, ${mb(total)} (${runs} runs, median; each run into a fresh directory)`)
+  const outs = join(work, "out")
+  const clean = () => rmSync(outs, { recursive: true, force: true })
+  let n = 0
+  const fresh = () => {
+    mkdirSync(outs, { recursive: true })
+    return join(outs, String(n++))
+  }
+  if (existsSync(outs)) {
+    clean()
+    settleAfterRemoval()
+  }
   let refAll = 0
   let oursAll = 0
-  for (const p of rpms) {
+  for (const [i, p] of rpms.entries()) {
     const [ref, ours] = compare(
-      () => time(`mkdir -p ${dest} && cd ${dest} && rpm2cpio '${p}' | cpio -idm --quiet`, { before: clean }),
-      () => time(`node ${strataBin} pkg unpack '${p}' ${dest}`, { before: clean }),
+      () => {
+        const dest = fresh()
+        return time(`mkdir -p ${dest} && cd ${dest} && rpm2cpio '${p}' | cpio -idm --quiet`)
+      },
+      () => time(`node ${strataBin} pkg unpack '${p}' ${fresh()}`),
     )
     refAll += ref
     oursAll += ours
     row(`${p.split("/").pop()} (${mb(statSync(p).size)})`, ref, ours, 1)
+    clean()
+    if (i < rpms.length - 1) settleAfterRemoval()
   }
   row("all packages", refAll, oursAll, 1)
-  clean()
 }
 
 // ---- 2. repository load ----------------------------------------------------------------------
