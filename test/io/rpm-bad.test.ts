@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { gzipSync } from "node:zlib"
 import { strata, tmp } from "../helpers/tmp.js"
 import { rpmFixtures } from "./rpm-fixtures.js"
+import { rejectsRpmError } from "../helpers/rpm-error.js"
 import { writePackage } from "../../src/formats/rpm/package-write.js"
 import { newcArchive } from "../../src/formats/rpm/cpio.js"
 import { unpackPackage } from "../../src/io/rpm/unpack.js"
@@ -18,16 +19,6 @@ const fx = rpmFixtures()
 
 type Asserts = Pick<typeof t, "fail" | "equal" | "match" | "same">
 
-const rejects = async (t: Asserts, p: Promise<unknown>, pattern: RegExp, msg: string): Promise<void> => {
-  try {
-    await p
-    t.fail(`${msg}: did not fail`)
-  } catch (e) {
-    const err = e as { _tag?: string; message: string }
-    t.equal(err._tag, "RpmError", `${msg}: a tagged error`)
-    t.match(err.message, pattern, msg)
-  }
-}
 
 /** The directory holds nothing but `expected` (no staging or temp leftovers). */
 const onlyHas = (t: Asserts, dir: string, expected: string[], msg: string) => t.same(readdirSync(dir).sort(), expected.sort(), msg)
@@ -38,7 +29,7 @@ t.test("a truncated RPM", async (t) => {
   for (const [cut, why] of [[50, /lead: truncated/], [200, /signature header: truncated/], [bytes.length - 1000, /payload|truncated|digest/]] as const) {
     const p = join(dir, `cut-${cut}.rpm`)
     writeFileSync(p, bytes.subarray(0, cut))
-    await rejects(t, unpackPackage({ path: p, dest: join(dir, "out") }), why, `cut at ${cut}`)
+    await rejectsRpmError(t, unpackPackage({ path: p, dest: join(dir, "out") }), why, `cut at ${cut}`)
     onlyHas(t, dir, readdirSync(dir).filter((n) => n.endsWith(".rpm")), "no output directory, no staging left")
   }
   const r = strata(["pkg", "info", join(dir, "cut-200.rpm")])
@@ -56,7 +47,7 @@ t.test("a bad payload digest and a bad header digest", async (t) => {
   writeFileSync(join(dir, "payload.rpm"), payload)
   const r = await verifyPackage({ path: join(dir, "payload.rpm") }).catch((e: Error) => e)
   t.match((r as Error).message, /payload: SHA256 digest mismatch/, "a damaged payload names its digest")
-  await rejects(t, unpackPackage({ path: join(dir, "payload.rpm"), dest: join(dir, "out") }), /SHA256 digest mismatch/, "unpack refuses it")
+  await rejectsRpmError(t, unpackPackage({ path: join(dir, "payload.rpm"), dest: join(dir, "out") }), /SHA256 digest mismatch/, "unpack refuses it")
   t.notOk(existsSync(join(dir, "out")))
 
   const header = Buffer.from(bytes)
@@ -66,7 +57,7 @@ t.test("a bad payload digest and a bad header digest", async (t) => {
   const rep = await verifyPackage({ path: join(dir, "header.rpm") })
   t.notOk(rep.digestsOk)
   t.throws(() => assertVerified(rep), /header SHA256 digest mismatch/)
-  await rejects(t, unpackPackage({ path: join(dir, "header.rpm"), dest: join(dir, "out") }), /header SHA256 digest mismatch/, "unpack checks the header digest first")
+  await rejectsRpmError(t, unpackPackage({ path: join(dir, "header.rpm"), dest: join(dir, "out") }), /header SHA256 digest mismatch/, "unpack checks the header digest first")
   t.notOk(existsSync(join(dir, "out")))
   // a payload that still decompresses but is not the one the header describes
   const swapped = writePackage({ name: "swap", files: [{ path: "/f", mode: 0o100644, data: Buffer.from("good") }] })
@@ -76,7 +67,7 @@ t.test("a bad payload digest and a bad header digest", async (t) => {
   const a = readPackageFront(join(dir, "swap-a.rpm"))
   const b = readPackageFront(join(dir, "swap-b.rpm"))
   writeFileSync(join(dir, "swapped.rpm"), Buffer.concat([swapped.subarray(0, a.payloadOffset), other.subarray(b.payloadOffset)]))
-  await rejects(t, unpackPackage({ path: join(dir, "swapped.rpm"), dest: join(dir, "out") }), /SHA256 digest mismatch/, "a swapped payload is caught by its digest")
+  await rejectsRpmError(t, unpackPackage({ path: join(dir, "swapped.rpm"), dest: join(dir, "out") }), /SHA256 digest mismatch/, "a swapped payload is caught by its digest")
   t.notOk(existsSync(join(dir, "out")), "and nothing is left behind")
   const cli = strata(["pkg", "verify", join(dir, "header.rpm")])
   t.equal(cli.status, 1)
@@ -117,7 +108,7 @@ t.test("hostile paths: in the header, in the archive, and through a symlink", as
   ]
   for (const [name, bytes, why] of cases) {
     writeFileSync(join(dir, `${name}.rpm`), bytes)
-    await rejects(t, unpackPackage({ path: join(dir, `${name}.rpm`), dest: join(dir, "out", name) }), why, name)
+    await rejectsRpmError(t, unpackPackage({ path: join(dir, `${name}.rpm`), dest: join(dir, "out", name) }), why, name)
   }
   t.same(existsSync(join(dir, "out")) ? readdirSync(join(dir, "out")) : [], [], "nothing unpacked, no staging left")
   t.notOk(existsSync("/tmp/evil"))
@@ -133,12 +124,12 @@ t.test("a decompression bomb stops at the declared size, the hard cap or the rat
   // the signature header declares a 4 KiB payload; the archive carries 64 MiB
   const lying = writePackage({ name: "bomb", files: [{ path: "/bomb", mode: 0o100644, data: big }], payloadSize: 4096 })
   writeFileSync(join(dir, "bomb.rpm"), lying)
-  await rejects(t, unpackPackage({ path: join(dir, "bomb.rpm"), dest: join(dir, "out") }), /more than the \d+ bytes its header declares/, "declared size")
+  await rejectsRpmError(t, unpackPackage({ path: join(dir, "bomb.rpm"), dest: join(dir, "out") }), /more than the \d+ bytes its header declares/, "declared size")
   // an honest-looking header with a huge file: the ratio limit stops it
   const honest = writePackage({ name: "bomb2", files: [{ path: "/bomb", mode: 0o100644, data: big }] })
   writeFileSync(join(dir, "bomb2.rpm"), honest)
-  await rejects(t, unpackPackage({ path: join(dir, "bomb2.rpm"), dest: join(dir, "out"), limits: { maxRatio: 100, ratioAfter: 1024 * 1024 } }), /expands more than 100:1/, "ratio")
-  await rejects(t, unpackPackage({ path: join(dir, "bomb2.rpm"), dest: join(dir, "out"), limits: { maxBytes: 8 * 1024 * 1024 } }), /decompression bomb limit/, "hard cap")
+  await rejectsRpmError(t, unpackPackage({ path: join(dir, "bomb2.rpm"), dest: join(dir, "out"), limits: { maxRatio: 100, ratioAfter: 1024 * 1024 } }), /expands more than 100:1/, "ratio")
+  await rejectsRpmError(t, unpackPackage({ path: join(dir, "bomb2.rpm"), dest: join(dir, "out"), limits: { maxBytes: 8 * 1024 * 1024 } }), /decompression bomb limit/, "hard cap")
   onlyHas(t, dir, ["bomb.rpm", "bomb2.rpm"], "nothing left behind")
   t.ok(gzipSync(big).length < big.length / 500, "the bomb really is one")
 })
@@ -157,16 +148,16 @@ t.test("repositories: malformed XML and a checksum mismatch", async (t) => {
   const primary = readdirSync(join(repo, "repodata")).find((f) => f.includes("primary"))!
   const bytes = readFileSync(join(repo, "repodata", primary))
   writeFileSync(join(repo, "repodata", primary), Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from([bytes[bytes.length - 1]! ^ 1])]))
-  await rejects(t, loadRepo({ repo: conf, cacheDir: join(dir, "cache2") }), /checksum mismatch/, "repomd checksum mismatch")
+  await rejectsRpmError(t, loadRepo({ repo: conf, cacheDir: join(dir, "cache2") }), /checksum mismatch/, "repomd checksum mismatch")
   t.same(existsSync(join(dir, "cache2")) ? readdirSync(join(dir, "cache2")) : [], [], "no cache written for a bad download")
   t.equal((await loadRepo({ repo: conf, cacheDir: cache })).packages.length, 4, "the good cache is still there")
 
   writeFileSync(join(repo, "repodata", "repomd.xml"), "<repomd><data type='primary'>")
-  await rejects(t, loadRepo({ repo: conf, refresh: true }), /repomd.xml: malformed XML/, "malformed repomd.xml")
+  await rejectsRpmError(t, loadRepo({ repo: conf, refresh: true }), /repomd.xml: malformed XML/, "malformed repomd.xml")
   const xml = "<metadata><package><name>a</name><arch>x</arch"
   const gz = gzipSync(xml)
   const sum = (await import("node:crypto")).createHash("sha256").update(gz).digest("hex")
   writeFileSync(join(repo, "repodata", "p.xml.gz"), gz)
   writeFileSync(join(repo, "repodata", "repomd.xml"), `<repomd><data type="primary"><checksum type="sha256">${sum}</checksum><location href="repodata/p.xml.gz"/></data></repomd>`)
-  await rejects(t, loadRepo({ repo: conf, refresh: true }), /primary.xml: malformed XML/, "malformed primary.xml")
+  await rejectsRpmError(t, loadRepo({ repo: conf, refresh: true }), /primary.xml: malformed XML/, "malformed primary.xml")
 })
